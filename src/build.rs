@@ -1,0 +1,377 @@
+//! The render pipeline: load → resource map → transforms (kustomize's fixed order) → the
+//! final steps kustomize runs once at the top (hash suffixes, name references, ordering).
+//! Returns resources and warnings; never prints, never touches the network.
+
+use crate::error::{Error, Result};
+use crate::fs::FileSystem;
+use crate::kustomization::{Kustomization, Patch};
+use crate::load::{LoadRestrictor, Loader, resources_from_bytes};
+use crate::resource::{Resource, scalar_string};
+use crate::transforms::{self, generators, patch_json6902, patch_strategic, selector};
+use crate::yaml::{self, Value};
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reorder {
+    #[default]
+    Legacy,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    pub reorder: Reorder,
+    pub load_restrictor: LoadRestrictor,
+}
+
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub resources: Vec<Resource>,
+    pub warnings: Vec<String>,
+}
+
+impl Rendered {
+    /// The multi-document YAML `kustomize build` prints.
+    pub fn to_yaml(&self) -> String {
+        yaml::to_yaml_stream(self.resources.iter().map(|r| &r.obj))
+    }
+}
+
+/// Renders the kustomization in `dir`.
+pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Rendered> {
+    let ldr = Loader::new(fs, dir, opts.load_restrictor)?;
+    let mut warnings = Vec::new();
+    let mut resources = accumulate_target(&ldr, Vec::new(), &mut warnings, false)?;
+    generators::add_hashes(&mut resources);
+    transforms::name_reference::fix(&mut resources)?;
+    resources.retain(|r| {
+        !r.string_map("annotations")
+            .iter()
+            .any(|(k, v)| k == "config.kubernetes.io/local-config" && v != "false")
+    });
+    if opts.reorder == Reorder::Legacy {
+        legacy_sort(&mut resources);
+    }
+    for r in &mut resources {
+        finalize_annotations(r);
+    }
+    Ok(Rendered { resources, warnings })
+}
+
+/// kustomize strips its build annotations at the very end by re-setting the annotation
+/// map: values become strings and an empty map disappears.
+fn finalize_annotations(r: &mut Resource) {
+    let Some(md) = r.obj.get("metadata") else { return };
+    match md.get("annotations") {
+        Some(Value::Object(_)) | Some(Value::Null) => {
+            let pairs = r.string_map("annotations");
+            r.set_string_map("annotations", pairs);
+        }
+        _ => {}
+    }
+}
+
+const ORDER_FIRST: &[&str] = &[
+    "Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition", "ServiceAccount",
+    "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret",
+    "Endpoints", "Service", "LimitRange", "PriorityClass", "PersistentVolume", "PersistentVolumeClaim",
+    "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget",
+];
+const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+
+fn legacy_sort(resources: &mut [Resource]) {
+    fn rank(kind: &str) -> i64 {
+        if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
+            return i as i64 - ORDER_FIRST.len() as i64;
+        }
+        if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
+            return 1 + i as i64;
+        }
+        0
+    }
+    let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
+    let gvk_key = |r: &Resource| {
+        let g = r.gvk();
+        format!("{}_{}_{}", or(&g.group, "~G"), or(&g.version, "~V"), or(&g.kind, "~K"))
+    };
+    let id_key = |r: &Resource| format!("{}|{}|{}", r.gvk(), or(r.namespace(), "~X"), or(r.name(), "~N"));
+    resources.sort_by(|a, b| {
+        let (ga, gb) = (a.gvk(), b.gvk());
+        if ga != gb {
+            let (ra, rb) = (rank(&ga.kind), rank(&gb.kind));
+            if ra != rb {
+                return ra.cmp(&rb);
+            }
+            if ga.kind == "Namespace" && gb.kind == "Namespace" && (ga.group.is_empty() || gb.group.is_empty()) {
+                return gvk_key(b).cmp(&gvk_key(a));
+            }
+            return gvk_key(a).cmp(&gvk_key(b));
+        }
+        id_key(a).cmp(&id_key(b))
+    });
+}
+
+fn load_kustomization(ldr: &Loader) -> Result<(Kustomization, String)> {
+    let path = ldr.kustomization_file()?;
+    let file = path.display().to_string();
+    let bytes = ldr.fs.read(&path).map_err(|e| Error::Load { file: path.clone(), msg: e.to_string() })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::Load { file: path.clone(), msg: "is not valid UTF-8".into() })?;
+    let v = yaml::parse_one(&text).map_err(|e| Error::Yaml { file: path.clone(), line: e.line, msg: e.message })?;
+    let k = Kustomization::from_value(&v, &file)?;
+    Ok((k, file))
+}
+
+fn append_all(ra: &mut Vec<Resource>, more: Vec<Resource>) -> Result<()> {
+    for r in more {
+        let id = r.cur_id();
+        if ra.iter().any(|x| x.cur_id().equals(&id)) {
+            return Err(Error::Resource {
+                id: id.to_string(),
+                msg: format!("may not add resource with an already registered id (from {})", r.source),
+            });
+        }
+        ra.push(r);
+    }
+    Ok(())
+}
+
+fn is_remote(p: &str) -> bool {
+    p.contains("://") || p.starts_with("github.com/") || p.starts_with("git@") || p.starts_with("gitlab.com/")
+}
+
+fn accumulate_target(ldr: &Loader, mut ra: Vec<Resource>, warnings: &mut Vec<String>, component: bool) -> Result<Vec<Resource>> {
+    let (k, file) = load_kustomization(ldr)?;
+    if component && !k.is_component {
+        return Err(Error::Kustomization { file, msg: "expected kind 'Component'".into() });
+    }
+    if !component && k.is_component {
+        return Err(Error::Kustomization { file, msg: "expected kind != 'Component' (a component goes under components:)".into() });
+    }
+    for w in &k.warnings {
+        if !warnings.contains(w) {
+            warnings.push(w.clone());
+        }
+    }
+    for path in &k.resources {
+        if is_remote(path) {
+            return Err(Error::NotSupported { field: format!("remote resource {path}"), file: file.clone() });
+        }
+        let full = ldr.path_of(path);
+        if ldr.fs.is_file(&full) {
+            let bytes = ldr.load(path)?;
+            append_all(&mut ra, resources_from_bytes(&bytes, &full)?)?;
+        } else if ldr.fs.is_dir(&full) {
+            let child = ldr.child(path)?;
+            let sub = accumulate_target(&child, Vec::new(), warnings, false)?;
+            append_all(&mut ra, sub)?;
+        } else {
+            return Err(Error::Load { file: full, msg: format!("resource {path:?} in {file} does not exist") });
+        }
+    }
+    for path in &k.components {
+        if is_remote(path) {
+            return Err(Error::NotSupported { field: format!("remote component {path}"), file: file.clone() });
+        }
+        let child = ldr.child(path)?;
+        ra = accumulate_target(&child, ra, warnings, true)?;
+    }
+    run_generators(ldr, &k, &file, &mut ra)?;
+    run_transformers(ldr, &k, &file, &mut ra)?;
+    Ok(ra)
+}
+
+fn run_generators(ldr: &Loader, k: &Kustomization, file: &str, ra: &mut Vec<Resource>) -> Result<()> {
+    for (secret, list) in [(false, &k.config_map_generator), (true, &k.secret_generator)] {
+        for g in list {
+            let mut pairs = Vec::new();
+            for e in &g.envs {
+                pairs.extend(generators::env_pairs(&ldr.load(e)?, e)?);
+            }
+            for l in &g.literals {
+                pairs.push(generators::literal_pair(l)?);
+            }
+            for f in &g.files {
+                let (key, path) = generators::file_source(f)?;
+                pairs.push((key, ldr.load(&path)?));
+            }
+            let opts = generators::merged_options(&g.options, &k.generator_options);
+            let r = generators::generate(g, generators::Sources { pairs }, &opts, secret, file)?;
+            generators::absorb(ra, r)?;
+        }
+    }
+    Ok(())
+}
+
+fn patch_text(ldr: &Loader, p: &Patch) -> Result<String> {
+    match (p.path.is_empty(), p.patch.trim().is_empty()) {
+        (true, true) => Err(Error::msg("must specify one of patch and path")),
+        (false, false) => Err(Error::msg("patch and path can't be set at the same time")),
+        (false, true) => ldr.load_string(&p.path),
+        (true, false) => Ok(p.patch.trim().to_string()),
+    }
+}
+
+/// The single resource a target-less strategic merge patch names.
+fn patch_target(ra: &[Resource], patch: &Resource) -> Result<usize> {
+    let id = patch.org_id();
+    let found: Vec<usize> = (0..ra.len()).filter(|&i| ra[i].all_ids().iter().any(|x| x.equals(&id))).collect();
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Error::Resource { id: id.to_string(), msg: format!("no resource matches strategic merge patch (from {})", patch.source) }),
+        _ => Err(Error::Resource { id: id.to_string(), msg: "multiple resources match strategic merge patch".into() }),
+    }
+}
+
+fn apply_sm(ra: &mut Vec<Resource>, i: usize, patch: &Resource) -> Result<()> {
+    patch_strategic::apply(&mut ra[i], patch)?;
+    let empty = match &ra[i].obj {
+        Value::Object(m) => m.is_empty(),
+        Value::Null => true,
+        _ => false,
+    };
+    if empty {
+        ra.remove(i);
+    }
+    Ok(())
+}
+
+fn run_transformers(ldr: &Loader, k: &Kustomization, file: &str, ra: &mut Vec<Resource>) -> Result<()> {
+    for entry in &k.patches_strategic_merge {
+        let (text, origin) = if ldr.fs.is_file(&ldr.path_of(entry)) {
+            (ldr.load_string(entry)?, ldr.path_of(entry))
+        } else if entry.contains('\n') || entry.contains(':') {
+            (entry.clone(), Path::new(file).to_path_buf())
+        } else {
+            return Err(Error::Load { file: ldr.path_of(entry), msg: "patch file does not exist".into() });
+        };
+        for p in resources_from_bytes(text.as_bytes(), &origin)? {
+            let i = patch_target(ra, &p)?;
+            apply_sm(ra, i, &p)?;
+        }
+    }
+    for p in &k.patches {
+        let text = patch_text(ldr, p)?;
+        let origin = if p.path.is_empty() { Path::new(file).to_path_buf() } else { ldr.path_of(&p.path) };
+        let sm = resources_from_bytes(text.as_bytes(), &origin).ok().filter(|v| !v.is_empty());
+        match sm {
+            Some(mut patches) => {
+                for patch in &mut patches {
+                    patch.allow_name_change = p.allow_name_change;
+                    patch.allow_kind_change = p.allow_kind_change;
+                }
+                match &p.target {
+                    Some(t) => {
+                        if patches.len() > 1 {
+                            return Err(Error::Kustomization { file: file.into(), msg: "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field".into() });
+                        }
+                        let mut idx = selector::select(ra, t)?;
+                        idx.reverse();
+                        for i in idx {
+                            apply_sm(ra, i, &patches[0])?;
+                        }
+                    }
+                    None => {
+                        for patch in &patches {
+                            let i = patch_target(ra, patch)?;
+                            apply_sm(ra, i, patch)?;
+                        }
+                    }
+                }
+            }
+            None => {
+                let ops = patch_json6902::parse(&text).map_err(|e| Error::Load {
+                    file: origin.clone(),
+                    msg: format!("unable to parse SM or JSON patch: {e}"),
+                })?;
+                let Some(t) = &p.target else {
+                    return Err(Error::Kustomization { file: file.into(), msg: "must specify a target for JSON patch".into() });
+                };
+                for i in selector::select(ra, t)? {
+                    patch_json6902::apply(&mut ra[i], &ops)?;
+                }
+            }
+        }
+    }
+    transforms::namespace::apply_namespace(ra, &k.namespace)?;
+    transforms::prefix_suffix::apply_prefix_suffix(ra, &k.name_prefix, true)?;
+    transforms::prefix_suffix::apply_prefix_suffix(ra, &k.name_suffix, false)?;
+    for l in &k.labels {
+        transforms::labels::labels(ra, l)?;
+    }
+    transforms::labels::common_labels(ra, &k.common_labels)?;
+    transforms::annotations::common_annotations(ra, &k.common_annotations)?;
+    for p in &k.patches_json6902 {
+        let text = patch_text(ldr, p)?;
+        let ops = patch_json6902::parse(&text).map_err(|e| Error::Kustomization { file: file.into(), msg: format!("patchesJson6902: {e}") })?;
+        let Some(t) = &p.target else {
+            return Err(Error::Kustomization { file: file.into(), msg: "patchesJson6902 entry needs a target".into() });
+        };
+        for i in selector::select(ra, t)? {
+            patch_json6902::apply(&mut ra[i], &ops)?;
+        }
+    }
+    transforms::replicas::apply_replicas(ra, &k.replicas)?;
+    transforms::images::apply_images(ra, &k.images)?;
+    for rep in &k.replacements {
+        match rep.get("path").and_then(Value::as_str) {
+            Some(path) => {
+                let text = ldr.load_string(path)?;
+                let full = ldr.path_of(path);
+                let docs = yaml::parse_documents(&text).map_err(|e| Error::Yaml { file: full, line: e.line, msg: e.message })?;
+                let mut list = Vec::new();
+                for d in docs {
+                    match d.value {
+                        Value::Array(a) => list.extend(a),
+                        Value::Null => {}
+                        other => list.push(other),
+                    }
+                }
+                transforms::replacements::apply(ra, &list, file)?;
+            }
+            None => transforms::replacements::apply(ra, std::slice::from_ref(rep), file)?,
+        }
+    }
+    for t in &k.transformers {
+        run_builtin_transformer(ldr, t, file, ra)?;
+    }
+    Ok(())
+}
+
+/// `transformers:` entries that configure kustomize's own builtin transformers.
+fn run_builtin_transformer(ldr: &Loader, entry: &str, file: &str, ra: &mut [Resource]) -> Result<()> {
+    let text = if ldr.fs.is_file(&ldr.path_of(entry)) { ldr.load_string(entry)? } else { entry.to_string() };
+    let v = yaml::parse_one(&text).map_err(|e| Error::Yaml { file: ldr.path_of(entry), line: e.line, msg: e.message })?;
+    let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+    let unsupported = || Error::NotSupported { field: format!("transformers ({api} {kind})"), file: file.into() };
+    if api != "builtin" {
+        return Err(unsupported());
+    }
+    let pairs = |f: &str| -> Vec<(String, String)> {
+        v.get(f)
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, x)| (k.clone(), scalar_string(x))).collect())
+            .unwrap_or_default()
+    };
+    let specs: Vec<crate::fieldspec::FieldSpec> = v
+        .get("fieldSpecs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|x| crate::fieldspec::FieldSpec::from_value(x).ok())
+        .collect();
+    match kind {
+        "LabelTransformer" => {
+            for r in ra.iter_mut() {
+                transforms::set_map_entries(r, &specs, &pairs("labels"))?;
+            }
+        }
+        "AnnotationsTransformer" => {
+            for r in ra.iter_mut() {
+                transforms::set_map_entries(r, &specs, &pairs("annotations"))?;
+            }
+        }
+        _ => return Err(unsupported()),
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! `manifesto build`: renders a kustomization to stdout, a file, or one file per resource.
+
+use anyhow::{Context, Result, bail};
+use manifesto::build::{BuildOptions, Reorder, build};
+use manifesto::fs::RealFs;
+use manifesto::load::LoadRestrictor;
+use manifesto::yaml;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Directory holding a kustomization.yaml
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Resource order: legacy (kind order) or none (input order)
+    #[arg(long, default_value = "legacy", value_parser = ["legacy", "none"])]
+    pub reorder: String,
+    /// File load restrictions
+    #[arg(long, default_value = "LoadRestrictionsRootOnly",
+          value_parser = ["LoadRestrictionsRootOnly", "LoadRestrictionsNone", "rootOnly", "none"])]
+    pub load_restrictor: String,
+    /// Write to this file, or into this existing directory one file per resource
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> Result<i32> {
+    let opts = BuildOptions {
+        reorder: if args.reorder == "none" { Reorder::None } else { Reorder::Legacy },
+        load_restrictor: match args.load_restrictor.as_str() {
+            "LoadRestrictionsNone" | "none" => LoadRestrictor::None,
+            _ => LoadRestrictor::RootOnly,
+        },
+    };
+    let rendered = build(&RealFs, &args.dir, &opts).with_context(|| format!("building {}", args.dir.display()))?;
+    for w in &rendered.warnings {
+        eprintln!("{w}");
+    }
+    match &args.output {
+        None => {
+            let out = rendered.to_yaml();
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(out.as_bytes()).context("writing to stdout")?;
+        }
+        Some(p) if p.is_dir() => {
+            for r in &rendered.resources {
+                let gvk = r.gvk();
+                let mut parts: Vec<&str> = Vec::new();
+                for s in [gvk.group.as_str(), gvk.version.as_str(), gvk.kind.as_str()] {
+                    if !s.is_empty() {
+                        parts.push(s);
+                    }
+                }
+                let name = format!("{}_{}.yaml", parts.join("_"), r.name()).to_lowercase();
+                let ns_prefix = if r.namespace().is_empty() { String::new() } else { format!("{}_", r.namespace()) };
+                write_atomic(&p.join(format!("{ns_prefix}{name}").to_lowercase()), &yaml::to_yaml(&r.obj))?;
+            }
+        }
+        Some(p) => {
+            if p.to_string_lossy().ends_with('/') {
+                bail!("output directory {} does not exist", p.display());
+            }
+            write_atomic(p, &rendered.to_yaml())?;
+        }
+    }
+    Ok(0)
+}
+
+/// Writes through a temporary file in the same directory, then renames.
+pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.manifesto-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
+    std::fs::write(&tmp, content).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))?;
+    Ok(())
+}

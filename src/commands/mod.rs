@@ -1,0 +1,3 @@
+//! Commands: thin wiring from the command line to the library. Each prints its own output.
+
+pub mod build;

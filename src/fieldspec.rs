@@ -1,0 +1,177 @@
+//! Transform stage helper: kustomize field specs (which kinds, which path) and the walk that
+//! finds or creates the fields they name. Must not know which transform is calling.
+
+use crate::resid::Gvk;
+use crate::yaml::{Map, Value};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldSpec {
+    pub gvk: Gvk,
+    pub path: String,
+    pub create: bool,
+}
+
+const TABLES: &str = include_str!("builtin/fieldspecs.tsv");
+
+impl FieldSpec {
+    pub fn from_value(v: &Value) -> Result<FieldSpec, String> {
+        let Value::Object(m) = v else { return Err("a field spec must be a mapping".into()) };
+        let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        for k in m.keys() {
+            if !matches!(k.as_str(), "group" | "version" | "kind" | "path" | "create") {
+                return Err(format!("unknown field {k:?} in field spec"));
+            }
+        }
+        Ok(FieldSpec {
+            gvk: Gvk { group: s("group"), version: s("version"), kind: s("kind") },
+            path: s("path"),
+            create: m.get("create").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
+
+    /// Does this spec apply to an object of the given gvk (exact group/version/kind match
+    /// on every field the spec sets)?
+    pub fn matches(&self, gvk: &Gvk) -> bool {
+        gvk.is_selected_by(&self.gvk)
+    }
+}
+
+/// The built-in field specs of one table (`commonlabels`, `namespace`, `images`, ...).
+pub fn builtin(table: &str) -> Vec<FieldSpec> {
+    builtin_rows(table).map(|(_, fs)| fs).collect()
+}
+
+/// Rows of a built-in table with their referred kind (name references only).
+pub fn builtin_rows(table: &str) -> impl Iterator<Item = (String, FieldSpec)> + '_ {
+    TABLES.lines().filter(|l| !l.starts_with('#')).filter_map(move |l| {
+        let c: Vec<&str> = l.split('\t').collect();
+        if c.len() < 7 || c[0] != table {
+            return None;
+        }
+        let d = |s: &str| if s == "-" { String::new() } else { s.to_string() };
+        Some((
+            c[1].to_string(),
+            FieldSpec {
+                gvk: Gvk { group: d(c[2]), version: d(c[3]), kind: d(c[4]) },
+                path: c[5].to_string(),
+                create: c[6] == "create",
+            },
+        ))
+    })
+}
+
+/// Splits a field path on `/`, keeping `\/` as a literal slash.
+pub fn split_path(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek() == Some(&'/') {
+            cur.push('/');
+            chars.next();
+        } else if c == '/' {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// What to make when a missing field is created at the end of a path.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Create {
+    Map,
+    Scalar,
+}
+
+/// Walks `path` in `obj` (sequences are walked element by element) and calls `set` on
+/// each field found; with `create`, missing fields are made on the way.
+pub fn apply<F>(obj: &mut Value, path: &[String], create: Option<Create>, set: &mut F) -> Result<(), String>
+where
+    F: FnMut(&mut Value) -> Result<(), String>,
+{
+    if path.is_empty() {
+        return set(obj);
+    }
+    match obj {
+        Value::Null => Ok(()),
+        Value::Array(items) => {
+            for it in items {
+                apply(it, path, create, set)?;
+            }
+            Ok(())
+        }
+        Value::Object(m) => {
+            let (name, is_seq) = match path[0].strip_suffix("[]") {
+                Some(n) => (n, true),
+                None => (path[0].as_str(), false),
+            };
+            if name.is_empty() {
+                return Err("cannot set or create an empty field name".into());
+            }
+            let create_here = match create {
+                Some(kind) if !is_seq => Some(if path.len() <= 1 { kind } else { Create::Map }),
+                _ => None,
+            };
+            if !m.contains_key(name) {
+                match create_here {
+                    None => return Ok(()),
+                    Some(Create::Map) => {
+                        m.insert(name.to_string(), Value::Object(Map::new()));
+                    }
+                    Some(Create::Scalar) => {
+                        m.insert(name.to_string(), Value::Null);
+                    }
+                }
+            }
+            let field = m.get_mut(name).expect("present or just created");
+            if field.is_null() {
+                match create_here {
+                    Some(Create::Map) => *field = Value::Object(Map::new()),
+                    Some(Create::Scalar) => {}
+                    None => return Ok(()),
+                }
+            }
+            apply(field, &path[1..], create, set)
+        }
+        _ => Err("expected sequence or mapping node".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn creates_missing_maps_and_walks_sequences() {
+        let mut v = json!({"spec": {"containers": [{"image": "a"}, {"image": "b"}]}});
+        let path = split_path("spec/containers[]/image");
+        apply(&mut v, &path, None, &mut |f| {
+            *f = json!("x");
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(v, json!({"spec": {"containers": [{"image": "x"}, {"image": "x"}]}}));
+        let mut v = json!({"metadata": {}});
+        apply(&mut v, &split_path("metadata/labels"), Some(Create::Map), &mut |f| {
+            f.as_object_mut().unwrap().insert("a".into(), json!("b"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(v, json!({"metadata": {"labels": {"a": "b"}}}));
+    }
+
+    #[test]
+    fn escaped_slash_stays_in_the_name() {
+        assert_eq!(split_path("metadata/annotations/a.io\\/b"), vec!["metadata", "annotations", "a.io/b"]);
+    }
+
+    #[test]
+    fn builtin_tables_load() {
+        assert!(builtin("commonlabels").iter().any(|f| f.path == "spec/selector/matchLabels"));
+        assert!(builtin_rows("namereference").count() > 100);
+    }
+}

@@ -1,0 +1,92 @@
+//! Load stage: the filesystem the renderer reads through, so tests can use memory.
+//! Must not write anything.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+pub trait FileSystem: Sync {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    fn is_dir(&self, path: &Path) -> bool;
+    fn is_file(&self, path: &Path) -> bool;
+    /// The path with symlinks resolved; used to enforce load restrictions.
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf>;
+}
+
+/// The machine's filesystem.
+pub struct RealFs;
+
+impl FileSystem for RealFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+}
+
+/// An in-memory tree of files; directories exist implicitly. No symlinks.
+#[derive(Default, Clone)]
+pub struct MemFs {
+    files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl MemFs {
+    pub fn new() -> MemFs {
+        MemFs::default()
+    }
+    pub fn add(&mut self, path: impl AsRef<Path>, content: impl AsRef<[u8]>) -> &mut MemFs {
+        self.files.insert(clean(path.as_ref()), content.as_ref().to_vec());
+        self
+    }
+}
+
+impl FileSystem for MemFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.files
+            .get(&clean(path))
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file or directory"))
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        let p = clean(path);
+        self.files.keys().any(|f| f.starts_with(&p) && *f != p)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(&clean(path))
+    }
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        let p = clean(path);
+        if self.is_file(&p) || self.is_dir(&p) {
+            Ok(p)
+        } else {
+            Err(io::Error::new(io::ErrorKind::NotFound, "no such file or directory"))
+        }
+    }
+}
+
+/// Lexically normalises a path: drops `.`, folds `..` (never above the start).
+pub fn clean(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}

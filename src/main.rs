@@ -1,0 +1,40 @@
+//! The `manifesto` binary: parses the command line, runs one command, maps errors to exit
+//! codes (0 ok, 1 differences or findings, 2 errors). Prints errors as `{:#}`.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "manifesto", version, about = "GitOps repos for event-driven solutions: render, catalog, scaffold, seal")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render a kustomization directory, byte-for-byte as kustomize v5.5.0
+    Build(commands::build::Args),
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let result = match &cli.command {
+        Command::Build(a) => commands::build::run(a),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}

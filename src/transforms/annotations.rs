@@ -1,0 +1,17 @@
+//! Transform stage: `commonAnnotations`. Must not touch labels or names.
+
+use super::set_map_entries;
+use crate::error::Result;
+use crate::fieldspec::builtin;
+use crate::resource::Resource;
+
+pub fn common_annotations(resources: &mut [Resource], pairs: &[(String, String)]) -> Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let specs = builtin("commonannotations");
+    for r in resources.iter_mut() {
+        set_map_entries(r, &specs, pairs)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! Transform stage: `commonLabels` and `labels`. Must not touch names or namespaces.
+
+use super::{merge_specs, set_map_entries};
+use crate::error::Result;
+use crate::fieldspec::{FieldSpec, builtin};
+use crate::kustomization::Label;
+use crate::resource::Resource;
+
+pub fn common_labels(resources: &mut [Resource], pairs: &[(String, String)]) -> Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let specs = builtin("commonlabels");
+    for r in resources.iter_mut() {
+        set_map_entries(r, &specs, pairs)?;
+    }
+    Ok(())
+}
+
+pub fn labels(resources: &mut [Resource], label: &Label) -> Result<()> {
+    let specs = if label.include_selectors {
+        merge_specs(label.fields.clone(), builtin("commonlabels"))
+    } else {
+        let mut s = label.fields.clone();
+        if label.include_templates {
+            s = merge_specs(s, builtin("templatelabels"));
+        }
+        merge_specs(s, vec![FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }])
+    };
+    for r in resources.iter_mut() {
+        set_map_entries(r, &specs, &label.pairs)?;
+    }
+    Ok(())
+}

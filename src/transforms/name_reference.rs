@@ -1,0 +1,199 @@
+//! Transform stage: name references. After renames (prefix, suffix, hash, namespace), every
+//! field that refers to a ConfigMap, Secret, ServiceAccount, Service, Role, ... by name is
+//! updated to the referred object's new name. Must not rename the referred objects.
+
+use crate::error::{Error, Result};
+use crate::fieldspec::{FieldSpec, apply as walk, builtin_rows, split_path};
+use crate::resid::{Gvk, ResId};
+use crate::resource::Resource;
+use crate::yaml::Value;
+
+struct BackRef {
+    referred: Gvk,
+    referrers: Vec<FieldSpec>,
+}
+
+fn back_refs() -> Vec<BackRef> {
+    let mut out: Vec<BackRef> = Vec::new();
+    for (referred, fs) in builtin_rows("namereference") {
+        let mut it = referred.splitn(3, '/');
+        let (g, v, k) = (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""));
+        let gvk = Gvk { group: g.into(), version: v.into(), kind: k.into() };
+        match out.iter_mut().find(|b| b.referred == gvk) {
+            Some(b) => b.referrers.push(fs),
+            None => out.push(BackRef { referred: gvk, referrers: vec![fs] }),
+        }
+    }
+    out
+}
+
+pub fn fix(resources: &mut [Resource]) -> Result<()> {
+    let refs = back_refs();
+    // (referrer index, field spec, referred gvk), in table order.
+    let mut work: Vec<(usize, FieldSpec, Gvk)> = Vec::new();
+    let orgs: Vec<ResId> = resources.iter().map(Resource::org_id).collect();
+    for b in &refs {
+        for fs in &b.referrers {
+            for (i, org) in orgs.iter().enumerate() {
+                if org.gvk.is_selected_by(&fs.gvk) {
+                    work.push((i, fs.clone(), b.referred.clone()));
+                }
+            }
+        }
+    }
+    work.sort_by_key(|w| w.0);
+    let snapshot: Vec<Resource> = resources.to_vec();
+    for (i, fs, target) in work {
+        let candidates = could_be_referenced(&snapshot, &resources[i]);
+        let referrer = resources[i].clone();
+        let ctx = Ctx { referrer: &referrer, target: &target, path: &fs.path, all: &snapshot };
+        let mut obj = std::mem::take(&mut resources[i].obj);
+        let res = walk(&mut obj, &split_path(&fs.path), None, &mut |node| ctx.set(node, &candidates));
+        resources[i].obj = obj;
+        res.map_err(|e| Error::Resource {
+            id: referrer.cur_id().to_string(),
+            msg: format!("updating name reference in '{}' field: {e}", fs.path),
+        })?;
+    }
+    Ok(())
+}
+
+fn could_be_referenced(all: &[Resource], referrer: &Resource) -> Vec<usize> {
+    let rid = referrer.cur_id();
+    if rid.gvk.is_cluster_scoped() {
+        return (0..all.len()).collect();
+    }
+    let mut binding_ns: Vec<String> = Vec::new();
+    if matches!(rid.gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
+        for s in referrer.obj.get("subjects").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(ns) = s.get("namespace").and_then(Value::as_str) {
+                binding_ns.push(ns.to_string());
+            }
+        }
+    }
+    (0..all.len())
+        .filter(|&i| {
+            let id = all[i].cur_id();
+            id.gvk.is_cluster_scoped() || id.ns_equals(&rid) || binding_ns.iter().any(|n| n == all[i].namespace())
+        })
+        .collect()
+}
+
+struct Ctx<'a> {
+    referrer: &'a Resource,
+    target: &'a Gvk,
+    path: &'a str,
+    all: &'a [Resource],
+}
+
+impl Ctx<'_> {
+    fn set(&self, node: &mut Value, candidates: &[usize]) -> std::result::Result<(), String> {
+        match node {
+            Value::Null => Ok(()),
+            Value::String(_) => self.set_scalar(node, candidates),
+            Value::Object(_) => self.set_mapping(node, candidates),
+            Value::Array(items) => {
+                for it in items.iter_mut() {
+                    match it {
+                        Value::String(_) => self.set_scalar(it, candidates)?,
+                        Value::Object(_) => self.set_mapping(it, candidates)?,
+                        Value::Null => {}
+                        _ => return Err("expected either a string or a map of string".into()),
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn set_scalar(&self, node: &mut Value, candidates: &[usize]) -> std::result::Result<(), String> {
+        let old = node.as_str().unwrap_or("").to_string();
+        if let Some(r) = self.select(&old, candidates.to_vec(), false)? {
+            let new = self.all[r].name();
+            if new != old {
+                *node = Value::String(new.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    fn set_mapping(&self, node: &mut Value, candidates: &[usize]) -> std::result::Result<(), String> {
+        let Value::Object(m) = node else { return Err("expect a mapping node".into()) };
+        let Some(old) = m.get("name") else { return Err("path config error; no 'name' field in node".into()) };
+        let old = crate::resource::scalar_string(old);
+        let cands: Vec<usize> = match m.get("namespace").map(crate::resource::scalar_string) {
+            None => candidates.to_vec(),
+            Some(ns) => {
+                let by_org: Vec<usize> =
+                    candidates.iter().copied().filter(|&i| self.all[i].org_id().namespace == ns).collect();
+                if by_org.is_empty() {
+                    candidates.iter().copied().filter(|&i| self.all[i].namespace() == ns).collect()
+                } else {
+                    by_org
+                }
+            }
+        };
+        let Some(r) = self.select(&old, cands, true)? else { return Ok(()) };
+        let (name, ns) = (self.all[r].name(), self.all[r].namespace());
+        if name == old && ns.is_empty() {
+            return Ok(());
+        }
+        m.insert("name".into(), Value::String(name.into()));
+        if !ns.is_empty() {
+            m.insert("namespace".into(), Value::String(ns.into()));
+        }
+        Ok(())
+    }
+
+    fn select(&self, old: &str, cands: Vec<usize>, with_ns: bool) -> std::result::Result<Option<usize>, String> {
+        let all = self.all;
+        let mut c: Vec<usize> = cands
+            .into_iter()
+            .filter(|&i| {
+                let prev = all[i].prev_ids();
+                prev.iter().any(|id| id.name == old) && prev.iter().any(|id| id.gvk.is_selected_by(self.target))
+            })
+            .collect();
+        if self.path.ends_with("roleRef/name") {
+            if let Some(rr) = self.referrer.obj.get("roleRef") {
+                let g = rr.get("apiGroup").and_then(Value::as_str);
+                let k = rr.get("kind").and_then(Value::as_str);
+                if let (Some(g), Some(k)) = (g, k) {
+                    let sel = Gvk { group: g.into(), version: String::new(), kind: k.into() };
+                    c.retain(|&i| all[i].prev_ids().iter().any(|id| id.gvk.is_selected_by(&sel)));
+                }
+            }
+        }
+        let rid = self.referrer.cur_id();
+        if !rid.gvk.is_cluster_scoped() {
+            c.retain(|&i| {
+                let id = all[i].cur_id();
+                id.gvk.is_cluster_scoped() || all[i].kind() == "ServiceAccount" || rid.ns_equals(&id)
+            });
+        }
+        if c.len() == 1 {
+            return Ok(Some(c[0]));
+        }
+        c.retain(|&i| all[i].prefixes_suffixes_equal(self.referrer, true));
+        if c.len() > 1 {
+            c.retain(|&i| all[i].prefixes_suffixes_equal(self.referrer, false));
+        }
+        match c.len() {
+            0 => Ok(None),
+            1 => Ok(Some(c[0])),
+            _ => {
+                let first = &all[c[0]];
+                let same = c.iter().all(|&i| {
+                    all[i].name() == first.name() && (!with_ns || all[i].namespace() == first.namespace())
+                });
+                if same {
+                    Ok(Some(c[0]))
+                } else {
+                    let ids: Vec<String> = c.iter().map(|&i| all[i].cur_id().to_string()).collect();
+                    Err(format!("found multiple possible referrals: {}", ids.join(", ")))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Transform stage: `namespace`. Sets metadata.namespace on namespaced objects, the
+//! namespace of ServiceAccount subjects named "default" in (Cluster)RoleBindings, and the
+//! other built-in namespace fields. Must not rename anything else.
+
+use crate::error::{Error, Result};
+use crate::fieldspec::{Create, apply, builtin, split_path};
+use crate::resource::Resource;
+use crate::yaml::Value;
+
+pub fn apply_namespace(resources: &mut [Resource], ns: &str) -> Result<()> {
+    if ns.is_empty() {
+        return Ok(());
+    }
+    let specs = builtin("namespace");
+    for i in 0..resources.len() {
+        let r = &mut resources[i];
+        r.store_previous_id();
+        let gvk = r.gvk();
+        let set = &mut |node: &mut Value| {
+            *node = Value::String(ns.to_string());
+            Ok(())
+        };
+        if !gvk.is_cluster_scoped() {
+            apply(&mut r.obj, &split_path("metadata/namespace"), Some(Create::Scalar), set).map_err(|e| err(r, e))?;
+        }
+        let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
+        if is_binding {
+            if let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
+                for s in subjects.iter_mut() {
+                    if let Value::Object(m) = s {
+                        if m.get("name").and_then(Value::as_str) == Some("default") {
+                            m.insert("namespace".into(), Value::String(ns.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        for fs in &specs {
+            if fs.path == "metadata/namespace" || !fs.matches(&gvk) {
+                continue;
+            }
+            if r.api_version() != "v1" && fs.path == "metadata/name" {
+                continue;
+            }
+            if is_binding && fs.path == "subjects/namespace" {
+                continue;
+            }
+            let create = fs.create.then_some(Create::Scalar);
+            apply(&mut r.obj, &split_path(&fs.path), create, set).map_err(|e| err(r, e))?;
+        }
+        let id = resources[i].cur_id();
+        let clashes = resources.iter().filter(|o| o.cur_id().equals(&id)).count();
+        if clashes != 1 {
+            return Err(Error::Resource { id: id.to_string(), msg: "namespace transformation produces ID conflict".into() });
+        }
+    }
+    Ok(())
+}
+
+fn err(r: &Resource, e: String) -> Error {
+    Error::Resource { id: r.cur_id().to_string(), msg: format!("namespace transformation failed: {e}") }
+}

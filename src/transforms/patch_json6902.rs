@@ -1,0 +1,31 @@
+//! Transform stage: JSON 6902 patches (`patchesJson6902`, and `patches` entries that are
+//! operation lists). Applied in-process with the json-patch crate. Must not pick targets.
+
+use crate::error::{Error, Result};
+use crate::resource::Resource;
+use crate::yaml::{self, Value};
+
+/// Parses patch text: a JSON array as is, otherwise YAML holding a list of operations.
+pub fn parse(text: &str) -> std::result::Result<json_patch::Patch, String> {
+    let t = text.trim_start();
+    if t.is_empty() {
+        return Err("empty json patch operations".into());
+    }
+    let v: Value = if t.starts_with('[') {
+        serde_json::from_str(t).or_else(|_| yaml::parse_one(t).map_err(|e| e.to_string()))?
+    } else {
+        yaml::parse_one(t).map_err(|e| e.to_string())?
+    };
+    if !v.is_array() {
+        return Err("a JSON patch must be a list of operations".into());
+    }
+    serde_json::from_value(v).map_err(|e| e.to_string())
+}
+
+pub fn apply(r: &mut Resource, patch: &json_patch::Patch) -> Result<()> {
+    r.store_previous_id();
+    json_patch::patch(&mut r.obj, patch).map_err(|e| Error::Resource {
+        id: r.cur_id().to_string(),
+        msg: format!("applying JSON 6902 patch: {e}"),
+    })
+}

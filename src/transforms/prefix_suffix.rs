@@ -1,0 +1,55 @@
+//! Transform stage: `namePrefix` and `nameSuffix`. Renames objects and records the rename
+//! so name references can follow. Must not touch references itself.
+
+use crate::error::Result;
+use crate::fieldspec::{apply, builtin, split_path};
+use crate::resid::Gvk;
+use crate::resource::Resource;
+use crate::yaml::Value;
+
+fn skipped(r: &Resource) -> bool {
+    let id = r.org_id();
+    let skip = [
+        Gvk { kind: "CustomResourceDefinition".into(), ..Default::default() },
+        Gvk { group: "apiregistration.k8s.io".into(), kind: "APIService".into(), ..Default::default() },
+        Gvk { kind: "Namespace".into(), ..Default::default() },
+    ];
+    skip.iter().any(|s| id.gvk.is_selected_by(s))
+}
+
+pub fn apply_prefix_suffix(resources: &mut [Resource], affix: &str, is_prefix: bool) -> Result<()> {
+    if affix.is_empty() {
+        return Ok(());
+    }
+    let specs = builtin(if is_prefix { "nameprefix" } else { "namesuffix" });
+    for r in resources.iter_mut() {
+        if skipped(r) {
+            continue;
+        }
+        let org = r.org_id();
+        for fs in &specs {
+            if !org.gvk.is_selected_by(&fs.gvk) {
+                continue;
+            }
+            if fs.path == "metadata/name" {
+                if is_prefix {
+                    r.prefixes.push(affix.to_string());
+                } else {
+                    r.suffixes.push(affix.to_string());
+                }
+                r.store_previous_id();
+            }
+            if !fs.matches(&r.gvk()) {
+                continue;
+            }
+            apply(&mut r.obj, &split_path(&fs.path), None, &mut |node| {
+                if let Value::String(s) = node {
+                    *s = if is_prefix { format!("{affix}{s}") } else { format!("{s}{affix}") };
+                }
+                Ok(())
+            })
+            .map_err(crate::error::Error::Msg)?;
+        }
+    }
+    Ok(())
+}

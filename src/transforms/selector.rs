@@ -1,0 +1,127 @@
+//! Transform stage helper: which resources a patch or replacement target selects
+//! (anchored regexes for gvk/name/namespace, Kubernetes label and annotation selectors).
+//! Must not modify resources.
+
+use crate::error::{Error, Result};
+use crate::kustomization::Selector;
+use crate::resource::Resource;
+use regex::Regex;
+
+fn anchored(p: &str) -> Result<Option<Regex>> {
+    if p.is_empty() {
+        return Ok(None);
+    }
+    Regex::new(&format!("^(?:{p})$"))
+        .map(Some)
+        .map_err(|e| Error::msg(format!("invalid selector pattern {p:?}: {e}")))
+}
+
+fn matches(re: &Option<Regex>, s: &str) -> bool {
+    re.as_ref().is_none_or(|r| r.is_match(s))
+}
+
+/// Indices of the resources the selector picks, in map order.
+pub fn select(resources: &[Resource], s: &Selector) -> Result<Vec<usize>> {
+    let (g, v, k) = (anchored(&s.gvk.group)?, anchored(&s.gvk.version)?, anchored(&s.gvk.kind)?);
+    let (name, ns) = (anchored(&s.name)?, anchored(&s.namespace)?);
+    let labels = parse_selector(&s.label_selector)?;
+    let annos = parse_selector(&s.annotation_selector)?;
+    let mut out = Vec::new();
+    for (i, r) in resources.iter().enumerate() {
+        let (cur, org) = (r.cur_id(), r.org_id());
+        if !matches(&ns, org.effective_namespace()) && !matches(&ns, cur.effective_namespace()) {
+            continue;
+        }
+        if !matches(&name, &org.name) && !matches(&name, &cur.name) {
+            continue;
+        }
+        let gvk = r.gvk();
+        if !matches(&g, &gvk.group) || !matches(&v, &gvk.version) || !matches(&k, &gvk.kind) {
+            continue;
+        }
+        if !labels_match(&labels, &r.string_map("labels")) || !labels_match(&annos, &r.string_map("annotations")) {
+            continue;
+        }
+        out.push(i);
+    }
+    Ok(out)
+}
+
+#[derive(Debug, PartialEq)]
+enum Req {
+    Eq(String, String),
+    Ne(String, String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+    Exists(String),
+    NotExists(String),
+}
+
+/// Parses a Kubernetes label selector (`a=b,c!=d,e in (x,y),!f,g`).
+fn parse_selector(s: &str) -> Result<Vec<Req>> {
+    let mut out = Vec::new();
+    let mut parts = Vec::new();
+    let (mut depth, mut cur) = (0, String::new());
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    parts.push(cur);
+    for p in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let set = |rest: &str| -> Vec<String> {
+            rest.trim().trim_start_matches('(').trim_end_matches(')').split(',').map(|x| x.trim().to_string()).collect()
+        };
+        let words: Vec<&str> = p.split_whitespace().collect();
+        let req = if let Some(k) = p.strip_prefix('!') {
+            Req::NotExists(k.trim().into())
+        } else if let Some((k, v)) = p.split_once("!=") {
+            Req::Ne(k.trim().into(), v.trim().into())
+        } else if let Some((k, v)) = p.split_once("==").or_else(|| p.split_once('=')) {
+            Req::Eq(k.trim().into(), v.trim().into())
+        } else if words.len() >= 2 && words[1] == "in" {
+            Req::In(words[0].into(), set(&p[p.find(" in").unwrap_or(0) + 3..]))
+        } else if words.len() >= 2 && words[1] == "notin" {
+            Req::NotIn(words[0].into(), set(&p[p.find(" notin").unwrap_or(0) + 6..]))
+        } else if words.len() == 1 {
+            Req::Exists(p.into())
+        } else {
+            return Err(Error::msg(format!("unable to parse selector requirement {p:?}")));
+        };
+        out.push(req);
+    }
+    Ok(out)
+}
+
+fn labels_match(reqs: &[Req], labels: &[(String, String)]) -> bool {
+    let get = |k: &str| labels.iter().find(|(lk, _)| lk == k).map(|(_, v)| v.as_str());
+    reqs.iter().all(|r| match r {
+        Req::Eq(k, v) => get(k) == Some(v),
+        Req::Ne(k, v) => get(k) != Some(v),
+        Req::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
+        Req::NotIn(k, vs) => get(k).is_none_or(|x| !vs.iter().any(|v| v == x)),
+        Req::Exists(k) => get(k).is_some(),
+        Req::NotExists(k) => get(k).is_none(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_selector_forms() {
+        let l = vec![("app".to_string(), "web".to_string()), ("tier".to_string(), "fe".to_string())];
+        assert!(labels_match(&parse_selector("app=web").unwrap(), &l));
+        assert!(labels_match(&parse_selector("app in (web, api),!gone").unwrap(), &l));
+        assert!(!labels_match(&parse_selector("tier notin (fe)").unwrap(), &l));
+        assert!(!labels_match(&parse_selector("app!=web").unwrap(), &l));
+    }
+}

@@ -1,0 +1,14 @@
+//! YAML stage: the reader (yaml.v3 typing) and the writer (kustomize's exact bytes).
+//! Must not know about Kubernetes objects or kustomizations.
+
+pub mod emit;
+pub mod parse;
+pub mod resolve;
+
+/// A YAML document held as JSON-shaped data: kustomize itself round-trips every
+/// resource through JSON before printing, so nothing richer survives to the output.
+pub type Value = serde_json::Value;
+pub type Map = serde_json::Map<String, Value>;
+
+pub use emit::{to_yaml, to_yaml_stream};
+pub use parse::{Document, YamlError, parse_documents, parse_one};
