@@ -41,7 +41,7 @@ impl Rendered {
 pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Rendered> {
     let ldr = Loader::new(fs, dir, opts.load_restrictor)?;
     let mut warnings = Vec::new();
-    let mut resources = accumulate_target(&ldr, Vec::new(), &mut warnings, false)?;
+    let mut resources = accumulate_target(&ldr, Vec::new(), &mut warnings, Role::Top)?;
     generators::add_hashes(&mut resources);
     transforms::name_reference::fix(&mut resources)?;
     resources.retain(|r| {
@@ -139,12 +139,20 @@ fn is_remote(p: &str) -> bool {
     p.contains("://") || p.starts_with("github.com/") || p.starts_with("git@") || p.starts_with("gitlab.com/")
 }
 
-fn accumulate_target(ldr: &Loader, mut ra: Vec<Resource>, warnings: &mut Vec<String>, component: bool) -> Result<Vec<Resource>> {
+/// Where a kustomization is being built from: the top, `resources`, or `components`.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Top,
+    Resource,
+    Component,
+}
+
+fn accumulate_target(ldr: &Loader, mut ra: Vec<Resource>, warnings: &mut Vec<String>, role: Role) -> Result<Vec<Resource>> {
     let (k, file) = load_kustomization(ldr)?;
-    if component && !k.is_component {
+    if role == Role::Component && !k.is_component {
         return Err(Error::Kustomization { file, msg: "expected kind 'Component'".into() });
     }
-    if !component && k.is_component {
+    if role == Role::Resource && k.is_component {
         return Err(Error::Kustomization { file, msg: "expected kind != 'Component' (a component goes under components:)".into() });
     }
     for w in &k.warnings {
@@ -162,7 +170,7 @@ fn accumulate_target(ldr: &Loader, mut ra: Vec<Resource>, warnings: &mut Vec<Str
             append_all(&mut ra, resources_from_bytes(&bytes, &full)?)?;
         } else if ldr.fs.is_dir(&full) {
             let child = ldr.child(path)?;
-            let sub = accumulate_target(&child, Vec::new(), warnings, false)?;
+            let sub = accumulate_target(&child, Vec::new(), warnings, Role::Resource)?;
             append_all(&mut ra, sub)?;
         } else {
             return Err(Error::Load { file: full, msg: format!("resource {path:?} in {file} does not exist") });
@@ -173,7 +181,7 @@ fn accumulate_target(ldr: &Loader, mut ra: Vec<Resource>, warnings: &mut Vec<Str
             return Err(Error::NotSupported { field: format!("remote component {path}"), file: file.clone() });
         }
         let child = ldr.child(path)?;
-        ra = accumulate_target(&child, ra, warnings, true)?;
+        ra = accumulate_target(&child, ra, warnings, Role::Component)?;
     }
     run_generators(ldr, &k, &file, &mut ra)?;
     run_transformers(ldr, &k, &file, &mut ra)?;

@@ -114,17 +114,16 @@ pub fn generate(args: &GeneratorArgs, src: Sources, opts: &GeneratorOptions, sec
         }
     }
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let b64 = base64::engine::general_purpose::STANDARD;
     for (k, v) in sorted {
         if secret {
-            data.insert(k, Value::String(b64.encode(&v)));
+            data.insert(k, Value::String(encode_base64_lines(&v)));
         } else {
             match String::from_utf8(v) {
                 Ok(s) => {
                     data.insert(k, Value::String(s));
                 }
                 Err(e) => {
-                    binary.insert(k, Value::String(b64.encode(e.as_bytes())));
+                    binary.insert(k, Value::String(encode_base64_lines(e.as_bytes())));
                 }
             }
         }
@@ -157,6 +156,21 @@ pub fn generate(args: &GeneratorArgs, src: Sources, opts: &GeneratorOptions, sec
         other => return Err(Error::msg(format!("{origin}: unknown generator behavior {other:?}"))),
     };
     Ok(r)
+}
+
+/// Base64 as kustomize writes generated data: lines of 70 characters, each ending in a
+/// line break once the text is 70 characters or longer.
+pub fn encode_base64_lines(data: &[u8]) -> String {
+    let enc = base64::engine::general_purpose::STANDARD.encode(data);
+    if enc.len() < 70 {
+        return enc;
+    }
+    let mut out = String::with_capacity(enc.len() + enc.len() / 70 + 1);
+    for chunk in enc.as_bytes().chunks(70) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out
 }
 
 /// Adds a generated object to the map, honouring its behavior against an existing one.

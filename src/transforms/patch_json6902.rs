@@ -24,8 +24,26 @@ pub fn parse(text: &str) -> std::result::Result<json_patch::Patch, String> {
 
 pub fn apply(r: &mut Resource, patch: &json_patch::Patch) -> Result<()> {
     r.store_previous_id();
-    json_patch::patch(&mut r.obj, patch).map_err(|e| Error::Resource {
-        id: r.cur_id().to_string(),
-        msg: format!("applying JSON 6902 patch: {e}"),
-    })
+    for op in &patch.0 {
+        // kustomize's JSON patch library lets `replace` create a missing object key.
+        let op = match op {
+            json_patch::PatchOperation::Replace(rep) if missing_object_key(&r.obj, &rep.path) => {
+                json_patch::PatchOperation::Add(json_patch::AddOperation { path: rep.path.clone(), value: rep.value.clone() })
+            }
+            other => other.clone(),
+        };
+        json_patch::patch(&mut r.obj, std::slice::from_ref(&op)).map_err(|e| Error::Resource {
+            id: r.cur_id().to_string(),
+            msg: format!("applying JSON 6902 patch: {e}"),
+        })?;
+    }
+    Ok(())
+}
+
+fn missing_object_key(doc: &Value, path: &jsonptr::Pointer) -> bool {
+    let Some((parent, last)) = path.split_back() else { return false };
+    match parent.resolve(doc) {
+        Ok(Value::Object(m)) => !m.contains_key(last.decoded().as_ref()),
+        _ => false,
+    }
 }

@@ -92,7 +92,12 @@ pub fn apply(r: &mut Resource, patch: &Resource) -> Result<()> {
     let dest = std::mem::take(&mut r.obj);
     let merged = merge(Some(dest), &patch.obj, &schema, &mut Vec::new())
         .map_err(|e| Error::Resource { id: r.cur_id().to_string(), msg: e })?;
-    r.obj = merged.unwrap_or(Value::Object(Map::new()));
+    let Some(merged) = merged else {
+        // `$patch: delete` at the top removes the whole object.
+        r.obj = Value::Object(Map::new());
+        return Ok(());
+    };
+    r.obj = merged;
     if !patch.allow_name_change && r.name() != name {
         r.set_name(&name);
     }

@@ -24,7 +24,13 @@ fn field_path(p: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0;
-    for c in p.chars() {
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek() == Some(&'.') {
+            cur.push('.');
+            chars.next();
+            continue;
+        }
         match c {
             '[' => depth += 1,
             ']' => depth -= 1,

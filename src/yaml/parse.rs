@@ -1,7 +1,7 @@
 //! YAML stage: reads YAML text into documents of plain values, with yaml.v3's typing
 //! (the reader kustomize uses). Must not know about Kubernetes or touch the filesystem.
 
-use super::resolve::{Dialect, Scalar, resolve_plain};
+use super::resolve::{Dialect, Scalar, resolve_plain, timestamp_rfc3339};
 use super::{Map, Value};
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use std::collections::HashMap;
@@ -27,6 +27,9 @@ pub fn parse_documents(src: &str) -> Result<Vec<Document>, YamlError> {
         parser: Parser::new_from_str(src),
         anchors: HashMap::new(),
         line: 1,
+        end: src.chars().count(),
+        ends_with_break: src.ends_with('\n') || src.ends_with('\r'),
+        at_eof: false,
     };
     let mut docs = Vec::new();
     loop {
@@ -74,6 +77,11 @@ struct Builder<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     anchors: HashMap<usize, Value>,
     line: usize,
+    /// Length of the source in characters, to spot a block scalar that ends the text.
+    end: usize,
+    ends_with_break: bool,
+    /// Whether the last event read ends at the end of the text.
+    at_eof: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -82,6 +90,7 @@ impl<'a> Builder<'a> {
             None => Ok((Event::StreamEnd, self.line)),
             Some(Ok((ev, span))) => {
                 self.line = span.start.line();
+                self.at_eof = span.end.index() >= self.end;
                 Ok((ev, self.line))
             }
             Some(Err(e)) => Err(YamlError {
@@ -98,6 +107,18 @@ impl<'a> Builder<'a> {
     fn node(&mut self, ev: Event<'a>) -> Result<Value, YamlError> {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
+                let mut text = text.into_owned();
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && self.at_eof
+                    && !self.ends_with_break
+                    && text.ends_with('\n')
+                {
+                    // A block scalar's final line break only counts when the text has one.
+                    text.pop();
+                }
+                if style == ScalarStyle::Folded {
+                    text = fold_round_trip(&text);
+                }
                 let v = self.scalar(&text, style, tag.as_deref())?;
                 if anchor > 0 {
                     self.anchors.insert(anchor, v.clone());
@@ -217,9 +238,68 @@ impl<'a> Builder<'a> {
                 Some(n) => Value::Number(n),
                 None => return self.err(format!("unsupported value: {text}")),
             },
+            Scalar::Timestamp => Value::String(timestamp_rfc3339(text)),
             Scalar::Str => Value::String(text.to_string()),
         })
     }
+}
+
+/// kustomize serialises a folded scalar back to YAML (go-yaml v3's writer) and reads it
+/// again before printing; that round trip changes line breaks next to more-indented
+/// lines. Reproduce it: write the value the way that writer does, then read it back.
+fn fold_round_trip(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let is_break = |c: char| matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    let mut out = String::from("x: >");
+    if chars.first().is_some_and(|&c| c == ' ' || is_break(c)) {
+        out.push('2');
+    }
+    let n = chars.len();
+    if n == 0 || !is_break(chars[n - 1]) {
+        out.push('-');
+    } else if n == 1 || is_break(chars[n - 2]) {
+        out.push('+');
+    }
+    out.push('\n');
+    // Go's check looks at the value's first character, not the current one.
+    let starts_blankz = chars.iter().copied().find(|&c| !is_break(c)).is_none_or(|c| c == ' ' || c == '\t');
+    let (mut breaks, mut leading_spaces) = (true, true);
+    let mut column = 0;
+    for &c in &chars {
+        if is_break(c) {
+            if !breaks && !leading_spaces && c == '\n' && !starts_blankz {
+                out.push('\n');
+            }
+            out.push(c);
+            column = 0;
+            breaks = true;
+        } else {
+            if breaks {
+                out.push_str("  ");
+                column = 2;
+                leading_spaces = c == ' ' || c == '\t';
+            }
+            out.push(c);
+            column += 1;
+            breaks = false;
+        }
+    }
+    let _ = column;
+    match parse_one_raw(&out) {
+        Some(v) => v,
+        None => value.to_string(),
+    }
+}
+
+/// Reads `x: <scalar>` and returns the scalar's text, without any round trip.
+fn parse_one_raw(src: &str) -> Option<String> {
+    let mut p = Parser::new_from_str(src);
+    while let Some(Ok((ev, _))) = p.next_event() {
+        if let Event::Scalar(t, ScalarStyle::Folded, _, _) = ev {
+            return Some(t.into_owned());
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -252,6 +332,20 @@ mod tests {
         assert_eq!(d.len(), 3);
         assert!(d[1].value.is_null());
         assert_eq!(d[2].line, 4);
+    }
+
+    #[test]
+    fn folded_scalars_round_trip_like_kustomize() {
+        let v = parse_one("a: >\n  first\n\n  <settings>\n    <mirrors>\n  end\n").unwrap();
+        assert_eq!(v["a"], "first\n<settings>\n\n  <mirrors>\nend\n");
+    }
+
+    #[test]
+    fn block_scalar_at_end_without_newline_has_none() {
+        let v = parse_one("a: |\n  x").unwrap();
+        assert_eq!(v["a"], "x");
+        let v = parse_one("a: |\n  x\n").unwrap();
+        assert_eq!(v["a"], "x\n");
     }
 
     #[test]

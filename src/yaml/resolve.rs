@@ -9,7 +9,9 @@ pub enum Scalar {
     Int(i64),
     Uint(u64),
     Float(f64),
-    /// A string, or anything that stays text (timestamps included).
+    /// A YAML timestamp, unquoted.
+    Timestamp,
+    /// A string.
     Str,
 }
 
@@ -59,7 +61,7 @@ pub fn resolve_plain(s: &str, dialect: Dialect) -> Scalar {
         },
         b'D' | b'S' => {
             if is_timestamp(s) {
-                return Scalar::Str;
+                return Scalar::Timestamp;
             }
             let plain: String = s.chars().filter(|&c| c != '_').collect();
             if let Some(i) = go_parse_int(&plain) {
@@ -248,6 +250,50 @@ pub fn is_base60_float(s: &str) -> bool {
     i == b.len()
 }
 
+/// Go's `time.Time` JSON form (RFC 3339 with nanoseconds, trailing zeros trimmed) of a
+/// timestamp that `is_timestamp` accepted.
+pub fn timestamp_rfc3339(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut nums: Vec<String> = Vec::new();
+    let mut i = 0;
+    let mut frac = String::new();
+    let mut zone = String::from("Z");
+    while i < b.len() && nums.len() < 6 {
+        let st = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        nums.push(s[st..i].to_string());
+        if nums.len() == 3 && i == b.len() {
+            break;
+        }
+        i += 1;
+    }
+    if i < b.len() && nums.len() == 6 {
+        // i sits one past the seconds; step back to read what follows them.
+        i -= 1;
+        if b[i] == b'.' || b[i] == b',' {
+            i += 1;
+            let st = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            frac = s[st..i].trim_end_matches('0').to_string();
+        }
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') && &s[i + 1..] != "00:00" {
+            zone = s[i..].to_string();
+        }
+    }
+    let n = |k: usize| nums.get(k).and_then(|x| x.parse::<u32>().ok()).unwrap_or(0);
+    let mut out = format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", n(0), n(1), n(2), n(3), n(4), n(5));
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(&frac[..frac.len().min(9)]);
+    }
+    out.push_str(&zone);
+    out
+}
+
 /// go-yaml's timestamp formats: `2006-1-2`, `2006-1-2 15:4:5.999999999`,
 /// `2006-1-2T15:4:5.999999999Z07:00` (and lower-case `t`), with Go's range checks.
 pub fn is_timestamp(s: &str) -> bool {
@@ -362,6 +408,9 @@ mod tests {
         assert!(is_timestamp("2001-12-14t21:59:43.10Z"));
         assert!(is_timestamp("2001-12-14 21:59:43.10"));
         assert!(!is_timestamp("2001-12-14 21:59:43.10 -5"));
+        assert_eq!(timestamp_rfc3339("2024-01-01"), "2024-01-01T00:00:00Z");
+        assert_eq!(timestamp_rfc3339("2001-12-14t21:59:43.10-05:00"), "2001-12-14T21:59:43.1-05:00");
+        assert_eq!(timestamp_rfc3339("2024-1-2 3:04:05"), "2024-01-02T03:04:05Z");
         assert!(is_base60_float("1:20"));
         assert!(!is_base60_float("1:70"));
         assert!(!is_base60_float("a:1"));
