@@ -292,7 +292,9 @@ pub fn hash(r: &Resource) -> String {
     let mut m = Map::new();
     let get = |f: &str| r.obj.get(f).cloned().unwrap_or(Value::String(String::new()));
     m.insert("kind".into(), Value::String(r.kind().into()));
-    m.insert("name".into(), Value::String(r.name().into()));
+    // kustomize looks the name up as one field called "metadata/name", which never
+    // exists, so the name it hashes is always empty.
+    m.insert("name".into(), Value::String(String::new()));
     m.insert("data".into(), get("data"));
     if r.kind() == "Secret" {
         m.insert("type".into(), get("type"));
