@@ -55,13 +55,18 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
     for r in &mut resources {
         finalize_annotations(r);
     }
-    Ok(Rendered { resources, warnings })
+    Ok(Rendered {
+        resources,
+        warnings,
+    })
 }
 
 /// kustomize strips its build annotations at the very end by re-setting the annotation
 /// map: values become strings and an empty map disappears.
 fn finalize_annotations(r: &mut Resource) {
-    let Some(md) = r.obj.get("metadata") else { return };
+    let Some(md) = r.obj.get("metadata") else {
+        return;
+    };
     match md.get("annotations") {
         Some(Value::Object(_)) | Some(Value::Null) => {
             let pairs = r.string_map("annotations");
@@ -72,12 +77,33 @@ fn finalize_annotations(r: &mut Resource) {
 }
 
 const ORDER_FIRST: &[&str] = &[
-    "Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition", "ServiceAccount",
-    "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret",
-    "Endpoints", "Service", "LimitRange", "PriorityClass", "PersistentVolume", "PersistentVolumeClaim",
-    "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget",
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
 ];
-const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 fn legacy_sort(resources: &mut [Resource]) {
     fn rank(kind: &str) -> i64 {
@@ -89,12 +115,30 @@ fn legacy_sort(resources: &mut [Resource]) {
         }
         0
     }
-    let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_string()
+        } else {
+            s.to_string()
+        }
+    };
     let gvk_key = |r: &Resource| {
         let g = r.gvk();
-        format!("{}_{}_{}", or(&g.group, "~G"), or(&g.version, "~V"), or(&g.kind, "~K"))
+        format!(
+            "{}_{}_{}",
+            or(&g.group, "~G"),
+            or(&g.version, "~V"),
+            or(&g.kind, "~K")
+        )
     };
-    let id_key = |r: &Resource| format!("{}|{}|{}", r.gvk(), or(r.namespace(), "~X"), or(r.name(), "~N"));
+    let id_key = |r: &Resource| {
+        format!(
+            "{}|{}|{}",
+            r.gvk(),
+            or(r.namespace(), "~X"),
+            or(r.name(), "~N")
+        )
+    };
     resources.sort_by(|a, b| {
         let (ga, gb) = (a.gvk(), b.gvk());
         if ga != gb {
@@ -102,7 +146,10 @@ fn legacy_sort(resources: &mut [Resource]) {
             if ra != rb {
                 return ra.cmp(&rb);
             }
-            if ga.kind == "Namespace" && gb.kind == "Namespace" && (ga.group.is_empty() || gb.group.is_empty()) {
+            if ga.kind == "Namespace"
+                && gb.kind == "Namespace"
+                && (ga.group.is_empty() || gb.group.is_empty())
+            {
                 return gvk_key(b).cmp(&gvk_key(a));
             }
             return gvk_key(a).cmp(&gvk_key(b));
@@ -114,9 +161,19 @@ fn legacy_sort(resources: &mut [Resource]) {
 fn load_kustomization(ldr: &Loader) -> Result<(Kustomization, String)> {
     let path = ldr.kustomization_file()?;
     let file = path.display().to_string();
-    let bytes = ldr.fs.read(&path).map_err(|e| Error::Load { file: path.clone(), msg: e.to_string() })?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::Load { file: path.clone(), msg: "is not valid UTF-8".into() })?;
-    let v = yaml::parse_one(&text).map_err(|e| Error::Yaml { file: path.clone(), line: e.line, msg: e.message })?;
+    let bytes = ldr.fs.read(&path).map_err(|e| Error::Load {
+        file: path.clone(),
+        msg: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::Load {
+        file: path.clone(),
+        msg: "is not valid UTF-8".into(),
+    })?;
+    let v = yaml::parse_one_lenient(&text).map_err(|e| Error::Yaml {
+        file: path.clone(),
+        line: e.line,
+        msg: e.message,
+    })?;
     let k = Kustomization::from_value(&v, &file)?;
     Ok((k, file))
 }
@@ -127,7 +184,10 @@ fn append_all(ra: &mut Vec<Resource>, more: Vec<Resource>) -> Result<()> {
         if ra.iter().any(|x| x.cur_id().equals(&id)) {
             return Err(Error::Resource {
                 id: id.to_string(),
-                msg: format!("may not add resource with an already registered id (from {})", r.source),
+                msg: format!(
+                    "may not add resource with an already registered id (from {})",
+                    r.source
+                ),
             });
         }
         ra.push(r);
@@ -136,7 +196,10 @@ fn append_all(ra: &mut Vec<Resource>, more: Vec<Resource>) -> Result<()> {
 }
 
 fn is_remote(p: &str) -> bool {
-    p.contains("://") || p.starts_with("github.com/") || p.starts_with("git@") || p.starts_with("gitlab.com/")
+    p.contains("://")
+        || p.starts_with("github.com/")
+        || p.starts_with("git@")
+        || p.starts_with("gitlab.com/")
 }
 
 /// Where a kustomization is being built from: the top, `resources`, or `components`.
@@ -147,13 +210,24 @@ enum Role {
     Component,
 }
 
-fn accumulate_target(ldr: &Loader, mut ra: Vec<Resource>, warnings: &mut Vec<String>, role: Role) -> Result<Vec<Resource>> {
+fn accumulate_target(
+    ldr: &Loader,
+    mut ra: Vec<Resource>,
+    warnings: &mut Vec<String>,
+    role: Role,
+) -> Result<Vec<Resource>> {
     let (k, file) = load_kustomization(ldr)?;
     if role == Role::Component && !k.is_component {
-        return Err(Error::Kustomization { file, msg: "expected kind 'Component'".into() });
+        return Err(Error::Kustomization {
+            file,
+            msg: "expected kind 'Component'".into(),
+        });
     }
     if role == Role::Resource && k.is_component {
-        return Err(Error::Kustomization { file, msg: "expected kind != 'Component' (a component goes under components:)".into() });
+        return Err(Error::Kustomization {
+            file,
+            msg: "expected kind != 'Component' (a component goes under components:)".into(),
+        });
     }
     for w in &k.warnings {
         if !warnings.contains(w) {
@@ -162,7 +236,10 @@ fn accumulate_target(ldr: &Loader, mut ra: Vec<Resource>, warnings: &mut Vec<Str
     }
     for path in &k.resources {
         if is_remote(path) {
-            return Err(Error::NotSupported { field: format!("remote resource {path}"), file: file.clone() });
+            return Err(Error::NotSupported {
+                field: format!("remote resource {path}"),
+                file: file.clone(),
+            });
         }
         let full = ldr.path_of(path);
         if ldr.fs.is_file(&full) {
@@ -173,12 +250,18 @@ fn accumulate_target(ldr: &Loader, mut ra: Vec<Resource>, warnings: &mut Vec<Str
             let sub = accumulate_target(&child, Vec::new(), warnings, Role::Resource)?;
             append_all(&mut ra, sub)?;
         } else {
-            return Err(Error::Load { file: full, msg: format!("resource {path:?} in {file} does not exist") });
+            return Err(Error::Load {
+                file: full,
+                msg: format!("resource {path:?} in {file} does not exist"),
+            });
         }
     }
     for path in &k.components {
         if is_remote(path) {
-            return Err(Error::NotSupported { field: format!("remote component {path}"), file: file.clone() });
+            return Err(Error::NotSupported {
+                field: format!("remote component {path}"),
+                file: file.clone(),
+            });
         }
         let child = ldr.child(path)?;
         ra = accumulate_target(&child, ra, warnings, Role::Component)?;
@@ -188,8 +271,16 @@ fn accumulate_target(ldr: &Loader, mut ra: Vec<Resource>, warnings: &mut Vec<Str
     Ok(ra)
 }
 
-fn run_generators(ldr: &Loader, k: &Kustomization, file: &str, ra: &mut Vec<Resource>) -> Result<()> {
-    for (secret, list) in [(false, &k.config_map_generator), (true, &k.secret_generator)] {
+fn run_generators(
+    ldr: &Loader,
+    k: &Kustomization,
+    file: &str,
+    ra: &mut Vec<Resource>,
+) -> Result<()> {
+    for (secret, list) in [
+        (false, &k.config_map_generator),
+        (true, &k.secret_generator),
+    ] {
         for g in list {
             let mut pairs = Vec::new();
             for e in &g.envs {
@@ -222,11 +313,22 @@ fn patch_text(ldr: &Loader, p: &Patch) -> Result<String> {
 /// The single resource a target-less strategic merge patch names.
 fn patch_target(ra: &[Resource], patch: &Resource) -> Result<usize> {
     let id = patch.org_id();
-    let found: Vec<usize> = (0..ra.len()).filter(|&i| ra[i].all_ids().iter().any(|x| x.equals(&id))).collect();
+    let found: Vec<usize> = (0..ra.len())
+        .filter(|&i| ra[i].all_ids().iter().any(|x| x.equals(&id)))
+        .collect();
     match found.as_slice() {
         [one] => Ok(*one),
-        [] => Err(Error::Resource { id: id.to_string(), msg: format!("no resource matches strategic merge patch (from {})", patch.source) }),
-        _ => Err(Error::Resource { id: id.to_string(), msg: "multiple resources match strategic merge patch".into() }),
+        [] => Err(Error::Resource {
+            id: id.to_string(),
+            msg: format!(
+                "no resource matches strategic merge patch (from {})",
+                patch.source
+            ),
+        }),
+        _ => Err(Error::Resource {
+            id: id.to_string(),
+            msg: "multiple resources match strategic merge patch".into(),
+        }),
     }
 }
 
@@ -243,14 +345,22 @@ fn apply_sm(ra: &mut Vec<Resource>, i: usize, patch: &Resource) -> Result<()> {
     Ok(())
 }
 
-fn run_transformers(ldr: &Loader, k: &Kustomization, file: &str, ra: &mut Vec<Resource>) -> Result<()> {
+fn run_transformers(
+    ldr: &Loader,
+    k: &Kustomization,
+    file: &str,
+    ra: &mut Vec<Resource>,
+) -> Result<()> {
     for entry in &k.patches_strategic_merge {
         let (text, origin) = if ldr.fs.is_file(&ldr.path_of(entry)) {
             (ldr.load_string(entry)?, ldr.path_of(entry))
         } else if entry.contains('\n') || entry.contains(':') {
             (entry.clone(), Path::new(file).to_path_buf())
         } else {
-            return Err(Error::Load { file: ldr.path_of(entry), msg: "patch file does not exist".into() });
+            return Err(Error::Load {
+                file: ldr.path_of(entry),
+                msg: "patch file does not exist".into(),
+            });
         };
         for p in resources_from_bytes(text.as_bytes(), &origin)? {
             let i = patch_target(ra, &p)?;
@@ -259,8 +369,14 @@ fn run_transformers(ldr: &Loader, k: &Kustomization, file: &str, ra: &mut Vec<Re
     }
     for p in &k.patches {
         let text = patch_text(ldr, p)?;
-        let origin = if p.path.is_empty() { Path::new(file).to_path_buf() } else { ldr.path_of(&p.path) };
-        let sm = resources_from_bytes(text.as_bytes(), &origin).ok().filter(|v| !v.is_empty());
+        let origin = if p.path.is_empty() {
+            Path::new(file).to_path_buf()
+        } else {
+            ldr.path_of(&p.path)
+        };
+        let sm = resources_from_bytes(text.as_bytes(), &origin)
+            .ok()
+            .filter(|v| !v.is_empty());
         match sm {
             Some(mut patches) => {
                 for patch in &mut patches {
@@ -292,7 +408,10 @@ fn run_transformers(ldr: &Loader, k: &Kustomization, file: &str, ra: &mut Vec<Re
                     msg: format!("unable to parse SM or JSON patch: {e}"),
                 })?;
                 let Some(t) = &p.target else {
-                    return Err(Error::Kustomization { file: file.into(), msg: "must specify a target for JSON patch".into() });
+                    return Err(Error::Kustomization {
+                        file: file.into(),
+                        msg: "must specify a target for JSON patch".into(),
+                    });
                 };
                 for i in selector::select(ra, t)? {
                     patch_json6902::apply(&mut ra[i], &ops)?;
@@ -310,9 +429,15 @@ fn run_transformers(ldr: &Loader, k: &Kustomization, file: &str, ra: &mut Vec<Re
     transforms::annotations::common_annotations(ra, &k.common_annotations)?;
     for p in &k.patches_json6902 {
         let text = patch_text(ldr, p)?;
-        let ops = patch_json6902::parse(&text).map_err(|e| Error::Kustomization { file: file.into(), msg: format!("patchesJson6902: {e}") })?;
+        let ops = patch_json6902::parse(&text).map_err(|e| Error::Kustomization {
+            file: file.into(),
+            msg: format!("patchesJson6902: {e}"),
+        })?;
         let Some(t) = &p.target else {
-            return Err(Error::Kustomization { file: file.into(), msg: "patchesJson6902 entry needs a target".into() });
+            return Err(Error::Kustomization {
+                file: file.into(),
+                msg: "patchesJson6902 entry needs a target".into(),
+            });
         };
         for i in selector::select(ra, t)? {
             patch_json6902::apply(&mut ra[i], &ops)?;
@@ -325,7 +450,11 @@ fn run_transformers(ldr: &Loader, k: &Kustomization, file: &str, ra: &mut Vec<Re
             Some(path) => {
                 let text = ldr.load_string(path)?;
                 let full = ldr.path_of(path);
-                let docs = yaml::parse_documents(&text).map_err(|e| Error::Yaml { file: full, line: e.line, msg: e.message })?;
+                let docs = yaml::parse_documents(&text).map_err(|e| Error::Yaml {
+                    file: full,
+                    line: e.line,
+                    msg: e.message,
+                })?;
                 let mut list = Vec::new();
                 for d in docs {
                     match d.value {
@@ -346,19 +475,39 @@ fn run_transformers(ldr: &Loader, k: &Kustomization, file: &str, ra: &mut Vec<Re
 }
 
 /// `transformers:` entries that configure kustomize's own builtin transformers.
-fn run_builtin_transformer(ldr: &Loader, entry: &str, file: &str, ra: &mut [Resource]) -> Result<()> {
-    let text = if ldr.fs.is_file(&ldr.path_of(entry)) { ldr.load_string(entry)? } else { entry.to_string() };
-    let v = yaml::parse_one(&text).map_err(|e| Error::Yaml { file: ldr.path_of(entry), line: e.line, msg: e.message })?;
+fn run_builtin_transformer(
+    ldr: &Loader,
+    entry: &str,
+    file: &str,
+    ra: &mut [Resource],
+) -> Result<()> {
+    let text = if ldr.fs.is_file(&ldr.path_of(entry)) {
+        ldr.load_string(entry)?
+    } else {
+        entry.to_string()
+    };
+    let v = yaml::parse_one(&text).map_err(|e| Error::Yaml {
+        file: ldr.path_of(entry),
+        line: e.line,
+        msg: e.message,
+    })?;
     let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
-    let unsupported = || Error::NotSupported { field: format!("transformers ({api} {kind})"), file: file.into() };
+    let unsupported = || Error::NotSupported {
+        field: format!("transformers ({api} {kind})"),
+        file: file.into(),
+    };
     if api != "builtin" {
         return Err(unsupported());
     }
     let pairs = |f: &str| -> Vec<(String, String)> {
         v.get(f)
             .and_then(Value::as_object)
-            .map(|m| m.iter().map(|(k, x)| (k.clone(), scalar_string(x))).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, x)| (k.clone(), scalar_string(x)))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let specs: Vec<crate::fieldspec::FieldSpec> = v

@@ -9,7 +9,11 @@ pub enum Error {
     #[error("not supported yet: {field} ({file})")]
     NotSupported { field: String, file: String },
     #[error("{}: line {line}: {msg}", file.display())]
-    Yaml { file: PathBuf, line: usize, msg: String },
+    Yaml {
+        file: PathBuf,
+        line: usize,
+        msg: String,
+    },
     #[error("{}: {msg}", file.display())]
     Load { file: PathBuf, msg: String },
     #[error("{id}: {msg}")]

@@ -15,7 +15,9 @@ const TABLES: &str = include_str!("builtin/fieldspecs.tsv");
 
 impl FieldSpec {
     pub fn from_value(v: &Value) -> Result<FieldSpec, String> {
-        let Value::Object(m) = v else { return Err("a field spec must be a mapping".into()) };
+        let Value::Object(m) = v else {
+            return Err("a field spec must be a mapping".into());
+        };
         let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         for k in m.keys() {
             if !matches!(k.as_str(), "group" | "version" | "kind" | "path" | "create") {
@@ -23,7 +25,11 @@ impl FieldSpec {
             }
         }
         Ok(FieldSpec {
-            gvk: Gvk { group: s("group"), version: s("version"), kind: s("kind") },
+            gvk: Gvk {
+                group: s("group"),
+                version: s("version"),
+                kind: s("kind"),
+            },
             path: s("path"),
             create: m.get("create").and_then(Value::as_bool).unwrap_or(false),
         })
@@ -43,21 +49,34 @@ pub fn builtin(table: &str) -> Vec<FieldSpec> {
 
 /// Rows of a built-in table with their referred kind (name references only).
 pub fn builtin_rows(table: &str) -> impl Iterator<Item = (String, FieldSpec)> + '_ {
-    TABLES.lines().filter(|l| !l.starts_with('#')).filter_map(move |l| {
-        let c: Vec<&str> = l.split('\t').collect();
-        if c.len() < 7 || c[0] != table {
-            return None;
-        }
-        let d = |s: &str| if s == "-" { String::new() } else { s.to_string() };
-        Some((
-            c[1].to_string(),
-            FieldSpec {
-                gvk: Gvk { group: d(c[2]), version: d(c[3]), kind: d(c[4]) },
-                path: c[5].to_string(),
-                create: c[6] == "create",
-            },
-        ))
-    })
+    TABLES
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(move |l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            if c.len() < 7 || c[0] != table {
+                return None;
+            }
+            let d = |s: &str| {
+                if s == "-" {
+                    String::new()
+                } else {
+                    s.to_string()
+                }
+            };
+            Some((
+                c[1].to_string(),
+                FieldSpec {
+                    gvk: Gvk {
+                        group: d(c[2]),
+                        version: d(c[3]),
+                        kind: d(c[4]),
+                    },
+                    path: c[5].to_string(),
+                    create: c[6] == "create",
+                },
+            ))
+        })
 }
 
 /// Splits a field path on `/`, keeping `\/` as a literal slash.
@@ -88,7 +107,12 @@ pub enum Create {
 
 /// Walks `path` in `obj` (sequences are walked element by element) and calls `set` on
 /// each field found; with `create`, missing fields are made on the way.
-pub fn apply<F>(obj: &mut Value, path: &[String], create: Option<Create>, set: &mut F) -> Result<(), String>
+pub fn apply<F>(
+    obj: &mut Value,
+    path: &[String],
+    create: Option<Create>,
+    set: &mut F,
+) -> Result<(), String>
 where
     F: FnMut(&mut Value) -> Result<(), String>,
 {
@@ -154,24 +178,39 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(v, json!({"spec": {"containers": [{"image": "x"}, {"image": "x"}]}}));
+        assert_eq!(
+            v,
+            json!({"spec": {"containers": [{"image": "x"}, {"image": "x"}]}})
+        );
         let mut v = json!({"metadata": {}});
-        apply(&mut v, &split_path("metadata/labels"), Some(Create::Map), &mut |f| {
-            f.as_object_mut().unwrap().insert("a".into(), json!("b"));
-            Ok(())
-        })
+        apply(
+            &mut v,
+            &split_path("metadata/labels"),
+            Some(Create::Map),
+            &mut |f| {
+                f.as_object_mut().unwrap().insert("a".into(), json!("b"));
+                Ok(())
+            },
+        )
         .unwrap();
         assert_eq!(v, json!({"metadata": {"labels": {"a": "b"}}}));
     }
 
     #[test]
     fn escaped_slash_stays_in_the_name() {
-        assert_eq!(split_path("metadata/annotations/a.io\\/b"), vec!["metadata", "annotations", "a.io/b"]);
+        assert_eq!(
+            split_path("metadata/annotations/a.io\\/b"),
+            vec!["metadata", "annotations", "a.io/b"]
+        );
     }
 
     #[test]
     fn builtin_tables_load() {
-        assert!(builtin("commonlabels").iter().any(|f| f.path == "spec/selector/matchLabels"));
+        assert!(
+            builtin("commonlabels")
+                .iter()
+                .any(|f| f.path == "spec/selector/matchLabels")
+        );
         assert!(builtin_rows("namereference").count() > 100);
     }
 }

@@ -42,7 +42,8 @@ impl MemFs {
         MemFs::default()
     }
     pub fn add(&mut self, path: impl AsRef<Path>, content: impl AsRef<[u8]>) -> &mut MemFs {
-        self.files.insert(clean(path.as_ref()), content.as_ref().to_vec());
+        self.files
+            .insert(clean(path.as_ref()), content.as_ref().to_vec());
         self
     }
 }
@@ -66,7 +67,10 @@ impl FileSystem for MemFs {
         if self.is_file(&p) || self.is_dir(&p) {
             Ok(p)
         } else {
-            Err(io::Error::new(io::ErrorKind::NotFound, "no such file or directory"))
+            Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "no such file or directory",
+            ))
         }
     }
 }

@@ -9,8 +9,17 @@ use crate::yaml::{Map, Value};
 
 /// Fields the later engine issue will implement; refused clearly rather than ignored.
 const NOT_YET: &[&str] = &[
-    "vars", "configurations", "crds", "helmCharts", "helmGlobals", "helmChartInflationGenerator",
-    "generators", "validators", "openapi", "sortOptions", "buildMetadata",
+    "vars",
+    "configurations",
+    "crds",
+    "helmCharts",
+    "helmGlobals",
+    "helmChartInflationGenerator",
+    "generators",
+    "validators",
+    "openapi",
+    "sortOptions",
+    "buildMetadata",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -99,7 +108,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn err(&self, msg: impl Into<String>) -> Error {
-        Error::Kustomization { file: self.file.to_string(), msg: msg.into() }
+        Error::Kustomization {
+            file: self.file.to_string(),
+            msg: msg.into(),
+        }
     }
 
     fn string(&self, v: &Value, field: &str) -> Result<String, Error> {
@@ -122,9 +134,10 @@ impl Reader<'_> {
     fn map(&self, v: &Value, field: &str) -> Result<Vec<(String, String)>, Error> {
         match v {
             Value::Null => Ok(Vec::new()),
-            Value::Object(m) => {
-                m.iter().map(|(k, x)| Ok((k.clone(), self.string(x, field)?))).collect()
-            }
+            Value::Object(m) => m
+                .iter()
+                .map(|(k, x)| Ok((k.clone(), self.string(x, field)?)))
+                .collect(),
             _ => Err(self.err(format!("field {field}: expected a map of strings"))),
         }
     }
@@ -150,13 +163,28 @@ impl Reader<'_> {
     }
 
     fn selector(&self, v: &Value, field: &str) -> Result<Selector, Error> {
-        let allowed = ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"];
+        let allowed = [
+            "group",
+            "version",
+            "kind",
+            "name",
+            "namespace",
+            "labelSelector",
+            "annotationSelector",
+        ];
         let m = self.object(v, field, &allowed)?;
         let s = |k: &str| -> Result<String, Error> {
-            m.get(k).map(|x| self.string(x, field)).transpose().map(Option::unwrap_or_default)
+            m.get(k)
+                .map(|x| self.string(x, field))
+                .transpose()
+                .map(Option::unwrap_or_default)
         };
         Ok(Selector {
-            gvk: Gvk { group: s("group")?, version: s("version")?, kind: s("kind")? },
+            gvk: Gvk {
+                group: s("group")?,
+                version: s("version")?,
+                kind: s("kind")?,
+            },
             name: s("name")?,
             namespace: s("namespace")?,
             label_selector: s("labelSelector")?,
@@ -192,7 +220,16 @@ impl Reader<'_> {
         if v.is_null() {
             return Ok(None);
         }
-        let m = self.object(v, field, &["labels", "annotations", "disableNameSuffixHash", "immutable"])?;
+        let m = self.object(
+            v,
+            field,
+            &[
+                "labels",
+                "annotations",
+                "disableNameSuffixHash",
+                "immutable",
+            ],
+        )?;
         let mut o = GeneratorOptions::default();
         if let Some(x) = m.get("labels") {
             o.labels = self.map(x, field)?;
@@ -210,7 +247,16 @@ impl Reader<'_> {
     }
 
     fn generator(&self, v: &Value, field: &str, secret: bool) -> Result<GeneratorArgs, Error> {
-        let mut allowed = vec!["name", "namespace", "behavior", "literals", "files", "envs", "env", "options"];
+        let mut allowed = vec![
+            "name",
+            "namespace",
+            "behavior",
+            "literals",
+            "files",
+            "envs",
+            "env",
+            "options",
+        ];
         if secret {
             allowed.push("type");
         }
@@ -278,7 +324,11 @@ impl Kustomization {
                 "commonAnnotations" => k.common_annotations = r.map(val, f)?,
                 "labels" => {
                     for item in val.as_array().into_iter().flatten() {
-                        let lm = r.object(item, f, &["pairs", "includeSelectors", "includeTemplates", "fields"])?;
+                        let lm = r.object(
+                            item,
+                            f,
+                            &["pairs", "includeSelectors", "includeTemplates", "fields"],
+                        )?;
                         let mut l = Label::default();
                         if let Some(x) = lm.get("pairs") {
                             l.pairs = r.map(x, f)?;
@@ -291,7 +341,10 @@ impl Kustomization {
                         }
                         if let Some(Value::Array(fs)) = lm.get("fields") {
                             for fsv in fs {
-                                l.fields.push(FieldSpec::from_value(fsv).map_err(|e| r.err(format!("field labels.fields: {e}")))?);
+                                l.fields.push(
+                                    FieldSpec::from_value(fsv)
+                                        .map_err(|e| r.err(format!("field labels.fields: {e}")))?,
+                                );
                             }
                         }
                         k.labels.push(l);
@@ -299,9 +352,16 @@ impl Kustomization {
                 }
                 "images" => {
                     for item in val.as_array().into_iter().flatten() {
-                        let im = r.object(item, f, &["name", "newName", "newTag", "digest", "tagSuffix"])?;
+                        let im = r.object(
+                            item,
+                            f,
+                            &["name", "newName", "newTag", "digest", "tagSuffix"],
+                        )?;
                         let get = |n: &str| -> Result<Option<String>, Error> {
-                            im.get(n).filter(|x| !x.is_null()).map(|x| r.string(x, f)).transpose()
+                            im.get(n)
+                                .filter(|x| !x.is_null())
+                                .map(|x| r.string(x, f))
+                                .transpose()
                         };
                         k.images.push(Image {
                             name: get("name")?.unwrap_or_default(),
@@ -315,8 +375,15 @@ impl Kustomization {
                 "replicas" => {
                     for item in val.as_array().into_iter().flatten() {
                         let rm = r.object(item, f, &["name", "count"])?;
-                        let name = rm.get("name").map(|x| r.string(x, f)).transpose()?.unwrap_or_default();
-                        let count = rm.get("count").and_then(Value::as_i64).ok_or_else(|| r.err("field replicas: count must be an integer"))?;
+                        let name = rm
+                            .get("name")
+                            .map(|x| r.string(x, f))
+                            .transpose()?
+                            .unwrap_or_default();
+                        let count = rm
+                            .get("count")
+                            .and_then(Value::as_i64)
+                            .ok_or_else(|| r.err("field replicas: count must be an integer"))?;
                         k.replicas.push((name, count));
                     }
                 }
@@ -361,7 +428,10 @@ impl Kustomization {
                 "transformers" => k.transformers = r.list(val, f)?,
                 _ if NOT_YET.contains(&f) => {
                     if !val.is_null() {
-                        return Err(Error::NotSupported { field: f.to_string(), file: file.to_string() });
+                        return Err(Error::NotSupported {
+                            field: f.to_string(),
+                            file: file.to_string(),
+                        });
                     }
                 }
                 _ => {

@@ -7,7 +7,8 @@ use crate::resource::Resource;
 use crate::yaml::{self, Value};
 use std::path::{Path, PathBuf};
 
-pub const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub const KUSTOMIZATION_FILES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LoadRestrictor {
@@ -27,15 +28,29 @@ pub struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    pub fn new(fs: &'a dyn FileSystem, root: &Path, restrictor: LoadRestrictor) -> Result<Loader<'a>> {
+    pub fn new(
+        fs: &'a dyn FileSystem,
+        root: &Path,
+        restrictor: LoadRestrictor,
+    ) -> Result<Loader<'a>> {
         let root = clean(root);
         if !fs.is_dir(&root) {
-            return Err(Error::Load { file: root, msg: "must be a directory holding a kustomization".into() });
+            return Err(Error::Load {
+                file: root,
+                msg: "must be a directory holding a kustomization".into(),
+            });
         }
-        let real_root = fs
-            .real_path(&root)
-            .map_err(|e| Error::Load { file: root.clone(), msg: e.to_string() })?;
-        Ok(Loader { fs, root, real_root, restrictor, ancestors: Vec::new() })
+        let real_root = fs.real_path(&root).map_err(|e| Error::Load {
+            file: root.clone(),
+            msg: e.to_string(),
+        })?;
+        Ok(Loader {
+            fs,
+            root,
+            real_root,
+            restrictor,
+            ancestors: Vec::new(),
+        })
     }
 
     pub fn path_of(&self, rel: &str) -> PathBuf {
@@ -45,10 +60,10 @@ impl<'a> Loader<'a> {
     /// Reads a file named relative to this root, refusing files outside it under RootOnly.
     pub fn load(&self, rel: &str) -> Result<Vec<u8>> {
         let path = self.path_of(rel);
-        let real = self
-            .fs
-            .real_path(&path)
-            .map_err(|e| Error::Load { file: path.clone(), msg: e.to_string() })?;
+        let real = self.fs.real_path(&path).map_err(|e| Error::Load {
+            file: path.clone(),
+            msg: e.to_string(),
+        })?;
         if self.restrictor == LoadRestrictor::RootOnly && !real.starts_with(&self.real_root) {
             return Err(Error::Load {
                 file: path,
@@ -60,14 +75,23 @@ impl<'a> Loader<'a> {
             });
         }
         if self.fs.is_dir(&path) {
-            return Err(Error::Load { file: path, msg: "is a directory, not a file".into() });
+            return Err(Error::Load {
+                file: path,
+                msg: "is a directory, not a file".into(),
+            });
         }
-        self.fs.read(&path).map_err(|e| Error::Load { file: path, msg: e.to_string() })
+        self.fs.read(&path).map_err(|e| Error::Load {
+            file: path,
+            msg: e.to_string(),
+        })
     }
 
     pub fn load_string(&self, rel: &str) -> Result<String> {
         let bytes = self.load(rel)?;
-        String::from_utf8(bytes).map_err(|_| Error::Load { file: self.path_of(rel), msg: "is not valid UTF-8".into() })
+        String::from_utf8(bytes).map_err(|_| Error::Load {
+            file: self.path_of(rel),
+            msg: "is not valid UTF-8".into(),
+        })
     }
 
     pub fn is_dir(&self, rel: &str) -> bool {
@@ -77,25 +101,40 @@ impl<'a> Loader<'a> {
     /// A loader for a sub-kustomization directory; refuses cycles.
     pub fn child(&self, rel: &str) -> Result<Loader<'a>> {
         let root = self.path_of(rel);
-        let real = self
-            .fs
-            .real_path(&root)
-            .map_err(|e| Error::Load { file: root.clone(), msg: e.to_string() })?;
-        if real == self.real_root || self.real_root.starts_with(&real) || self.ancestors.contains(&real) {
+        let real = self.fs.real_path(&root).map_err(|e| Error::Load {
+            file: root.clone(),
+            msg: e.to_string(),
+        })?;
+        if real == self.real_root
+            || self.real_root.starts_with(&real)
+            || self.ancestors.contains(&real)
+        {
             return Err(Error::Load {
                 file: root,
-                msg: format!("cycle detected: '{}' includes itself or one of its parents", self.root.display()),
+                msg: format!(
+                    "cycle detected: '{}' includes itself or one of its parents",
+                    self.root.display()
+                ),
             });
         }
         let mut ancestors = self.ancestors.clone();
         ancestors.push(self.real_root.clone());
-        Ok(Loader { fs: self.fs, root, real_root: real, restrictor: self.restrictor, ancestors })
+        Ok(Loader {
+            fs: self.fs,
+            root,
+            real_root: real,
+            restrictor: self.restrictor,
+            ancestors,
+        })
     }
 
     /// Finds the one kustomization file in this root.
     pub fn kustomization_file(&self) -> Result<PathBuf> {
-        let found: Vec<&str> =
-            KUSTOMIZATION_FILES.iter().copied().filter(|f| self.fs.is_file(&self.root.join(f))).collect();
+        let found: Vec<&str> = KUSTOMIZATION_FILES
+            .iter()
+            .copied()
+            .filter(|f| self.fs.is_file(&self.root.join(f)))
+            .collect();
         match found.as_slice() {
             [one] => Ok(self.root.join(one)),
             [] => Err(Error::Load {
@@ -116,10 +155,15 @@ impl<'a> Loader<'a> {
 /// Parses a stream of resources as kustomize does: empty documents dropped, `FooList`
 /// objects with `items` expanded, kind and metadata.name required.
 pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Error::Load { file: file.to_path_buf(), msg: "is not valid UTF-8".into() })?;
-    let docs = yaml::parse_documents(text)
-        .map_err(|e| Error::Yaml { file: file.to_path_buf(), line: e.line, msg: e.message })?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::Load {
+        file: file.to_path_buf(),
+        msg: "is not valid UTF-8".into(),
+    })?;
+    let docs = yaml::parse_documents(text).map_err(|e| Error::Yaml {
+        file: file.to_path_buf(),
+        line: e.line,
+        msg: e.message,
+    })?;
     let mut out = Vec::new();
     let mut queue: Vec<(Value, usize)> = docs.into_iter().map(|d| (d.value, d.line)).collect();
     queue.reverse();
@@ -133,11 +177,19 @@ pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> 
             continue;
         }
         let Value::Object(m) = &v else {
-            return Err(Error::Yaml { file: file.to_path_buf(), line, msg: "a resource must be a mapping".into() });
+            return Err(Error::Yaml {
+                file: file.to_path_buf(),
+                line,
+                msg: "a resource must be a mapping".into(),
+            });
         };
         let kind = m.get("kind").and_then(Value::as_str).unwrap_or("");
         if kind.is_empty() {
-            return Err(Error::Yaml { file: file.to_path_buf(), line, msg: "missing kind in object".into() });
+            return Err(Error::Yaml {
+                file: file.to_path_buf(),
+                line,
+                msg: "missing kind in object".into(),
+            });
         }
         if kind.ends_with("List") {
             match m.get("items") {
@@ -150,17 +202,33 @@ pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> 
                     continue;
                 }
                 Some(_) => {
-                    return Err(Error::Yaml { file: file.to_path_buf(), line, msg: format!("expected array in {kind}/items") });
+                    return Err(Error::Yaml {
+                        file: file.to_path_buf(),
+                        line,
+                        msg: format!("expected array in {kind}/items"),
+                    });
                 }
             }
         } else {
-            let name = m.get("metadata").and_then(|md| md.get("name")).and_then(Value::as_str).unwrap_or("");
+            let name = m
+                .get("metadata")
+                .and_then(|md| md.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if name.is_empty() {
-                return Err(Error::Yaml { file: file.to_path_buf(), line, msg: format!("missing metadata.name in object of kind {kind}") });
+                return Err(Error::Yaml {
+                    file: file.to_path_buf(),
+                    line,
+                    msg: format!("missing metadata.name in object of kind {kind}"),
+                });
             }
         }
         if let Some(path) = nil_in_list(&v, String::new()) {
-            return Err(Error::Yaml { file: file.to_path_buf(), line, msg: format!("empty item at {path} in object") });
+            return Err(Error::Yaml {
+                file: file.to_path_buf(),
+                line,
+                msg: format!("empty item at {path} in object"),
+            });
         }
         out.push(Resource::new(v, file.display().to_string()));
     }
@@ -169,9 +237,15 @@ pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> 
 
 fn nil_in_list(v: &Value, path: String) -> Option<String> {
     match v {
-        Value::Object(m) => m.iter().find_map(|(k, x)| nil_in_list(x, format!("{path}.{k}"))),
+        Value::Object(m) => m
+            .iter()
+            .find_map(|(k, x)| nil_in_list(x, format!("{path}.{k}"))),
         Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| {
-            if x.is_null() { Some(format!("{path}[{i}]")) } else { nil_in_list(x, format!("{path}[{i}]")) }
+            if x.is_null() {
+                Some(format!("{path}[{i}]"))
+            } else {
+                nil_in_list(x, format!("{path}[{i}]"))
+            }
         }),
         _ => None,
     }

@@ -6,7 +6,11 @@ mod commands;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "manifesto", version, about = "GitOps repos for event-driven solutions: render, catalog, scaffold, seal")]
+#[command(
+    name = "manifesto",
+    version,
+    about = "GitOps repos for event-driven solutions: render, catalog, scaffold, seal"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

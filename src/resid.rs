@@ -18,7 +18,11 @@ impl Gvk {
             Some((g, v)) => (g.to_string(), v.to_string()),
             None => (String::new(), api_version.to_string()),
         };
-        Gvk { group, version, kind: kind.to_string() }
+        Gvk {
+            group,
+            version,
+            kind: kind.to_string(),
+        }
     }
 
     pub fn api_version(&self) -> String {
@@ -49,8 +53,20 @@ impl Gvk {
 
 impl fmt::Display for Gvk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let or = |s: &str, d: &'static str| if s.is_empty() { d.to_string() } else { s.to_string() };
-        write!(f, "{}.{}.{}", or(&self.kind, "[noKind]"), or(&self.version, "[noVer]"), or(&self.group, "[noGrp]"))
+        let or = |s: &str, d: &'static str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        write!(
+            f,
+            "{}.{}.{}",
+            or(&self.kind, "[noKind]"),
+            or(&self.version, "[noVer]"),
+            or(&self.group, "[noGrp]")
+        )
     }
 }
 
@@ -90,7 +106,11 @@ impl ResId {
 
 impl fmt::Display for ResId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
+        let ns = if self.namespace.is_empty() {
+            "[noNs]"
+        } else {
+            &self.namespace
+        };
         write!(f, "{}/{}.{}", self.gvk, self.name, ns)
     }
 }
@@ -102,14 +122,21 @@ mod tests {
     #[test]
     fn cluster_scope_is_by_exact_api_version() {
         assert!(Gvk::from_api_version("v1", "Namespace").is_cluster_scoped());
-        assert!(Gvk::from_api_version("rbac.authorization.k8s.io/v1", "ClusterRole").is_cluster_scoped());
+        assert!(
+            Gvk::from_api_version("rbac.authorization.k8s.io/v1", "ClusterRole")
+                .is_cluster_scoped()
+        );
         assert!(!Gvk::from_api_version("v1", "ConfigMap").is_cluster_scoped());
         assert!(!Gvk::from_api_version("example.com/v1", "Namespace").is_cluster_scoped());
     }
 
     #[test]
     fn default_namespace_equals_empty() {
-        let a = ResId { gvk: Gvk::from_api_version("v1", "ConfigMap"), name: "x".into(), namespace: "".into() };
+        let a = ResId {
+            gvk: Gvk::from_api_version("v1", "ConfigMap"),
+            name: "x".into(),
+            namespace: "".into(),
+        };
         let mut b = a.clone();
         b.namespace = "default".into();
         assert!(a.equals(&b));

@@ -71,7 +71,11 @@ impl Resource {
     }
 
     pub fn cur_id(&self) -> ResId {
-        ResId { gvk: self.gvk(), name: self.name().into(), namespace: self.namespace().into() }
+        ResId {
+            gvk: self.gvk(),
+            name: self.name().into(),
+            namespace: self.namespace().into(),
+        }
     }
 
     pub fn prev_ids(&self) -> Vec<ResId> {
@@ -79,7 +83,10 @@ impl Resource {
         self.prev
             .iter()
             .map(|(k, n, ns)| ResId {
-                gvk: Gvk { kind: k.clone(), ..gvk.clone() },
+                gvk: Gvk {
+                    kind: k.clone(),
+                    ..gvk.clone()
+                },
                 name: n.clone(),
                 namespace: ns.clone(),
             })
@@ -87,7 +94,10 @@ impl Resource {
     }
 
     pub fn org_id(&self) -> ResId {
-        self.prev_ids().into_iter().next().unwrap_or_else(|| self.cur_id())
+        self.prev_ids()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| self.cur_id())
     }
 
     /// The current id and every previous one.
@@ -105,29 +115,37 @@ impl Resource {
 
     pub fn metadata_mut(&mut self) -> &mut Map {
         let obj = self.obj.as_object_mut().expect("resources are mappings");
-        let md = obj.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        let md = obj
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
         if !md.is_object() {
             *md = Value::Object(Map::new());
         }
-        md.as_object_mut().expect("metadata was just made a mapping")
+        md.as_object_mut()
+            .expect("metadata was just made a mapping")
     }
 
     pub fn set_name(&mut self, name: &str) {
-        self.metadata_mut().insert("name".into(), Value::String(name.into()));
+        self.metadata_mut()
+            .insert("name".into(), Value::String(name.into()));
     }
 
     pub fn set_namespace(&mut self, ns: &str) {
         if ns.is_empty() {
             self.metadata_mut().remove("namespace");
         } else {
-            self.metadata_mut().insert("namespace".into(), Value::String(ns.into()));
+            self.metadata_mut()
+                .insert("namespace".into(), Value::String(ns.into()));
         }
     }
 
     /// A metadata string map (labels or annotations) read as strings, the way kyaml reads it.
     pub fn string_map(&self, field: &str) -> Vec<(String, String)> {
         match self.obj.get("metadata").and_then(|m| m.get(field)) {
-            Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), scalar_string(v))).collect(),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), scalar_string(v)))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -150,7 +168,8 @@ impl Resource {
         if allow_empty {
             let pe = self.prefixes.is_empty() || o.prefixes.is_empty();
             let se = self.suffixes.is_empty() || o.suffixes.is_empty();
-            (pe || same_ending(&self.prefixes, &o.prefixes)) && (se || same_ending(&self.suffixes, &o.suffixes))
+            (pe || same_ending(&self.prefixes, &o.prefixes))
+                && (se || same_ending(&self.suffixes, &o.suffixes))
         } else {
             same_ending(&self.prefixes, &o.prefixes) && same_ending(&self.suffixes, &o.suffixes)
         }

@@ -27,13 +27,18 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<i32> {
     let opts = BuildOptions {
-        reorder: if args.reorder == "none" { Reorder::None } else { Reorder::Legacy },
+        reorder: if args.reorder == "none" {
+            Reorder::None
+        } else {
+            Reorder::Legacy
+        },
         load_restrictor: match args.load_restrictor.as_str() {
             "LoadRestrictionsNone" | "none" => LoadRestrictor::None,
             _ => LoadRestrictor::RootOnly,
         },
     };
-    let rendered = build(&RealFs, &args.dir, &opts).with_context(|| format!("building {}", args.dir.display()))?;
+    let rendered = build(&RealFs, &args.dir, &opts)
+        .with_context(|| format!("building {}", args.dir.display()))?;
     for w in &rendered.warnings {
         eprintln!("{w}");
     }
@@ -41,7 +46,9 @@ pub fn run(args: &Args) -> Result<i32> {
         None => {
             let out = rendered.to_yaml();
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(out.as_bytes()).context("writing to stdout")?;
+            stdout
+                .write_all(out.as_bytes())
+                .context("writing to stdout")?;
         }
         Some(p) if p.is_dir() => {
             for r in &rendered.resources {
@@ -53,8 +60,15 @@ pub fn run(args: &Args) -> Result<i32> {
                     }
                 }
                 let name = format!("{}_{}.yaml", parts.join("_"), r.name()).to_lowercase();
-                let ns_prefix = if r.namespace().is_empty() { String::new() } else { format!("{}_", r.namespace()) };
-                write_atomic(&p.join(format!("{ns_prefix}{name}").to_lowercase()), &yaml::to_yaml(&r.obj))?;
+                let ns_prefix = if r.namespace().is_empty() {
+                    String::new()
+                } else {
+                    format!("{}_", r.namespace())
+                };
+                write_atomic(
+                    &p.join(format!("{ns_prefix}{name}").to_lowercase()),
+                    &yaml::to_yaml(&r.obj),
+                )?;
             }
         }
         Some(p) => {
@@ -69,8 +83,14 @@ pub fn run(args: &Args) -> Result<i32> {
 
 /// Writes through a temporary file in the same directory, then renames.
 pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.manifesto-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.manifesto-tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+    ));
     std::fs::write(&tmp, content).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())

@@ -17,18 +17,29 @@ pub struct Sources {
 
 /// Parses an env file into pairs, as kustomize does.
 pub fn env_pairs(content: &[u8], file: &str) -> Result<Vec<(String, Vec<u8>)>> {
-    let text = std::str::from_utf8(content).map_err(|_| Error::msg(format!("{file}: has invalid utf8 bytes")))?;
+    let text = std::str::from_utf8(content)
+        .map_err(|_| Error::msg(format!("{file}: has invalid utf8 bytes")))?;
     let mut out = Vec::new();
     for (i, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let line = if i == 0 { line.trim_start_matches('\u{FEFF}') } else { line };
+        let line = if i == 0 {
+            line.trim_start_matches('\u{FEFF}')
+        } else {
+            line
+        };
         let line = line.trim_start();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let (k, v) = line.split_once('=').unwrap_or((line, ""));
-        if k.is_empty() || k.chars().any(|c| c.is_whitespace()) || k.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-            return Err(Error::msg(format!("{file}: line {}: invalid key {k:?}: a valid environment variable name is required", i + 1)));
+        if k.is_empty()
+            || k.chars().any(|c| c.is_whitespace())
+            || k.chars().next().is_some_and(|c| c.is_ascii_digit())
+        {
+            return Err(Error::msg(format!(
+                "{file}: line {}: invalid key {k:?}: a valid environment variable name is required",
+                i + 1
+            )));
         }
         out.push((k.to_string(), v.as_bytes().to_vec()));
     }
@@ -38,10 +49,16 @@ pub fn env_pairs(content: &[u8], file: &str) -> Result<Vec<(String, Vec<u8>)>> {
 /// `key=value` with surrounding quotes on the value removed.
 pub fn literal_pair(s: &str) -> Result<(String, Vec<u8>)> {
     let Some((k, v)) = s.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-        return Err(Error::msg(format!("invalid literal source {s}, expected key=value")));
+        return Err(Error::msg(format!(
+            "invalid literal source {s}, expected key=value"
+        )));
     };
     let b = v.as_bytes();
-    let v = if b.len() >= 2 && b[0] == b[b.len() - 1] && (b[0] == b'"' || b[0] == b'\'') { &v[1..v.len() - 1] } else { v };
+    let v = if b.len() >= 2 && b[0] == b[b.len() - 1] && (b[0] == b'"' || b[0] == b'\'') {
+        &v[1..v.len() - 1]
+    } else {
+        v
+    };
     Ok((k.to_string(), v.as_bytes().to_vec()))
 }
 
@@ -49,22 +66,34 @@ pub fn literal_pair(s: &str) -> Result<(String, Vec<u8>)> {
 pub fn file_source(s: &str) -> Result<(String, String)> {
     match s.matches('=').count() {
         0 => Ok((s.rsplit('/').next().unwrap_or(s).to_string(), s.to_string())),
-        1 if s.starts_with('=') => Err(Error::msg(format!("missing key name for file path in source {s:?}"))),
-        1 if s.ends_with('=') => Err(Error::msg(format!("missing file path for key name in source {s:?}"))),
+        1 if s.starts_with('=') => Err(Error::msg(format!(
+            "missing key name for file path in source {s:?}"
+        ))),
+        1 if s.ends_with('=') => Err(Error::msg(format!(
+            "missing file path for key name in source {s:?}"
+        ))),
         1 => {
             let (k, p) = s.split_once('=').expect("one separator");
             Ok((k.to_string(), p.to_string()))
         }
-        _ => Err(Error::msg(format!("source {s:?} key name or file path contains '='"))),
+        _ => Err(Error::msg(format!(
+            "source {s:?} key name or file path contains '='"
+        ))),
     }
 }
 
 fn valid_key(k: &str) -> bool {
-    !k.is_empty() && k.len() <= 253 && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !k.is_empty()
+        && k.len() <= 253
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Global options are defaults that the generator's own options override.
-pub fn merged_options(local: &Option<GeneratorOptions>, global: &Option<GeneratorOptions>) -> GeneratorOptions {
+pub fn merged_options(
+    local: &Option<GeneratorOptions>,
+    global: &Option<GeneratorOptions>,
+) -> GeneratorOptions {
     let mut o = local.clone().unwrap_or_default();
     if let Some(g) = global {
         for (k, v) in &g.labels {
@@ -83,9 +112,17 @@ pub fn merged_options(local: &Option<GeneratorOptions>, global: &Option<Generato
     o
 }
 
-pub fn generate(args: &GeneratorArgs, src: Sources, opts: &GeneratorOptions, secret: bool, origin: &str) -> Result<Resource> {
+pub fn generate(
+    args: &GeneratorArgs,
+    src: Sources,
+    opts: &GeneratorOptions,
+    secret: bool,
+    origin: &str,
+) -> Result<Resource> {
     if args.name.is_empty() {
-        return Err(Error::msg(format!("{origin}: a configmap must have a name")));
+        return Err(Error::msg(format!(
+            "{origin}: a configmap must have a name"
+        )));
     }
     let kind = if secret { "Secret" } else { "ConfigMap" };
     let mut md = Map::new();
@@ -98,7 +135,11 @@ pub fn generate(args: &GeneratorArgs, src: Sources, opts: &GeneratorOptions, sec
     obj.insert("kind".into(), Value::String(kind.into()));
     obj.insert("metadata".into(), Value::Object(md));
     if secret {
-        let t = if args.secret_type.is_empty() { "Opaque" } else { &args.secret_type };
+        let t = if args.secret_type.is_empty() {
+            "Opaque"
+        } else {
+            &args.secret_type
+        };
         obj.insert("type".into(), Value::String(t.into()));
     }
     let mut seen = std::collections::HashSet::new();
@@ -107,10 +148,17 @@ pub fn generate(args: &GeneratorArgs, src: Sources, opts: &GeneratorOptions, sec
     let mut sorted = src.pairs;
     for (k, _) in &sorted {
         if !valid_key(k) {
-            return Err(Error::msg(format!("{origin}: invalid key {k:?} in {kind} {}", args.name)));
+            return Err(Error::msg(format!(
+                "{origin}: invalid key {k:?} in {kind} {}",
+                args.name
+            )));
         }
         if !seen.insert(k.clone()) {
-            return Err(Error::msg(format!("{origin}: {} {} illegally repeats the key `{k}`", kind.to_lowercase(), args.name)));
+            return Err(Error::msg(format!(
+                "{origin}: {} {} illegally repeats the key `{k}`",
+                kind.to_lowercase(),
+                args.name
+            )));
         }
     }
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -146,14 +194,21 @@ pub fn generate(args: &GeneratorArgs, src: Sources, opts: &GeneratorOptions, sec
         r.set_string_map("annotations", annos);
     }
     if opts.immutable {
-        r.obj.as_object_mut().expect("mapping").insert("immutable".into(), Value::Bool(true));
+        r.obj
+            .as_object_mut()
+            .expect("mapping")
+            .insert("immutable".into(), Value::Bool(true));
     }
     r.needs_hash = !opts.disable_name_suffix_hash;
     r.behavior = match args.behavior.as_str() {
         "" | "create" => Behavior::Create,
         "merge" => Behavior::Merge,
         "replace" => Behavior::Replace,
-        other => return Err(Error::msg(format!("{origin}: unknown generator behavior {other:?}"))),
+        other => {
+            return Err(Error::msg(format!(
+                "{origin}: unknown generator behavior {other:?}"
+            )));
+        }
     };
     Ok(r)
 }
@@ -176,14 +231,18 @@ pub fn encode_base64_lines(data: &[u8]) -> String {
 /// Adds a generated object to the map, honouring its behavior against an existing one.
 pub fn absorb(resources: &mut Vec<Resource>, mut res: Resource) -> Result<()> {
     let id = res.cur_id();
-    let matches: Vec<usize> =
-        (0..resources.len()).filter(|&i| resources[i].all_ids().iter().any(|x| x.equals(&id))).collect();
+    let matches: Vec<usize> = (0..resources.len())
+        .filter(|&i| resources[i].all_ids().iter().any(|x| x.equals(&id)))
+        .collect();
     match (matches.as_slice(), res.behavior) {
         ([], Behavior::Create) => {
             resources.push(res);
             Ok(())
         }
-        ([], _) => Err(Error::Resource { id: id.to_string(), msg: "does not exist; cannot merge or replace".into() }),
+        ([], _) => Err(Error::Resource {
+            id: id.to_string(),
+            msg: "does not exist; cannot merge or replace".into(),
+        }),
         ([i], Behavior::Merge | Behavior::Replace) => {
             let old = &resources[*i];
             let mut labels = old.string_map("labels");
@@ -201,9 +260,16 @@ pub fn absorb(resources: &mut Vec<Resource>, mut res: Resource) -> Result<()> {
             res.prev = old.prev.clone();
             res.prefixes = old.prefixes.clone();
             res.suffixes = old.suffixes.clone();
+            // Build bookkeeping comes from the old object; the hash only survives if both ask.
+            res.needs_hash = res.needs_hash && old.needs_hash;
             if res.behavior == Behavior::Merge {
                 for field in ["data", "binaryData"] {
-                    let mut merged = old.obj.get(field).and_then(Value::as_object).cloned().unwrap_or_default();
+                    let mut merged = old
+                        .obj
+                        .get(field)
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
                     if let Some(new) = res.obj.get(field).and_then(Value::as_object) {
                         for (k, v) in new {
                             merged.insert(k.clone(), v.clone());
@@ -224,7 +290,10 @@ pub fn absorb(resources: &mut Vec<Resource>, mut res: Resource) -> Result<()> {
             id: id.to_string(),
             msg: "already exists; behavior must be merge or replace".into(),
         }),
-        _ => Err(Error::Resource { id: id.to_string(), msg: "found multiple objects that could accept the merge".into() }),
+        _ => Err(Error::Resource {
+            id: id.to_string(),
+            msg: "found multiple objects that could accept the merge".into(),
+        }),
     }
 }
 
@@ -245,7 +314,9 @@ fn go_json_string(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -290,7 +361,12 @@ fn go_json(v: &Value, out: &mut String) {
 /// The 10-character content hash kustomize appends to generated names.
 pub fn hash(r: &Resource) -> String {
     let mut m = Map::new();
-    let get = |f: &str| r.obj.get(f).cloned().unwrap_or(Value::String(String::new()));
+    let get = |f: &str| {
+        r.obj
+            .get(f)
+            .cloned()
+            .unwrap_or(Value::String(String::new()))
+    };
     m.insert("kind".into(), Value::String(r.kind().into()));
     // kustomize looks the name up as one field called "metadata/name", which never
     // exists, so the name it hashes is always empty.

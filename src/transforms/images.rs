@@ -15,7 +15,9 @@ pub fn apply_images(resources: &mut [Resource], images: &[Image]) -> Result<()> 
             "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
             img.name
         ))
-        .map_err(|e| crate::error::Error::msg(format!("images: invalid name {:?}: {e}", img.name)))?;
+        .map_err(|e| {
+            crate::error::Error::msg(format!("images: invalid name {:?}: {e}", img.name))
+        })?;
         let update = |s: &mut String| {
             if pattern.is_match(s) {
                 *s = updated(s, img);
@@ -73,15 +75,27 @@ pub fn split(image: &str) -> (String, String, String) {
         (None, None) => (image.to_string(), String::new(), String::new()),
         (ic, Some(d)) if ic.is_none() || d < ic.unwrap_or(usize::MAX) => {
             let d = d + slash;
-            (image[..d].to_string(), String::new(), image[d + 1..].to_string())
+            (
+                image[..d].to_string(),
+                String::new(),
+                image[d + 1..].to_string(),
+            )
         }
         (Some(c), Some(d)) => {
             let (c, d) = (c + slash, d + slash);
-            (image[..c].to_string(), image[c + 1..d].to_string(), image[d + 1..].to_string())
+            (
+                image[..c].to_string(),
+                image[c + 1..d].to_string(),
+                image[d + 1..].to_string(),
+            )
         }
         (Some(c), None) => {
             let c = c + slash;
-            (image[..c].to_string(), image[c + 1..].to_string(), String::new())
+            (
+                image[..c].to_string(),
+                image[c + 1..].to_string(),
+                String::new(),
+            )
         }
         (None, Some(_)) => unreachable!("handled above"),
     }
@@ -124,14 +138,27 @@ mod tests {
     #[test]
     fn splits_registry_ports_and_digests() {
         assert_eq!(split("nginx"), ("nginx".into(), "".into(), "".into()));
-        assert_eq!(split("reg:5000/app:1.2"), ("reg:5000/app".into(), "1.2".into(), "".into()));
-        assert_eq!(split("app@sha256:ab"), ("app".into(), "".into(), "sha256:ab".into()));
-        assert_eq!(split("app:1@sha256:ab"), ("app".into(), "1".into(), "sha256:ab".into()));
+        assert_eq!(
+            split("reg:5000/app:1.2"),
+            ("reg:5000/app".into(), "1.2".into(), "".into())
+        );
+        assert_eq!(
+            split("app@sha256:ab"),
+            ("app".into(), "".into(), "sha256:ab".into())
+        );
+        assert_eq!(
+            split("app:1@sha256:ab"),
+            ("app".into(), "1".into(), "sha256:ab".into())
+        );
     }
 
     #[test]
     fn new_tag_drops_digest() {
-        let img = Image { name: "app".into(), new_tag: Some("2".into()), ..Default::default() };
+        let img = Image {
+            name: "app".into(),
+            new_tag: Some("2".into()),
+            ..Default::default()
+        };
         assert_eq!(updated("app:1@sha256:ab", &img), "app:2");
     }
 }

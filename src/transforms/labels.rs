@@ -25,7 +25,14 @@ pub fn labels(resources: &mut [Resource], label: &Label) -> Result<()> {
         if label.include_templates {
             s = merge_specs(s, builtin("templatelabels"));
         }
-        merge_specs(s, vec![FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }])
+        merge_specs(
+            s,
+            vec![FieldSpec {
+                path: "metadata/labels".into(),
+                create: true,
+                ..Default::default()
+            }],
+        )
     };
     for r in resources.iter_mut() {
         set_map_entries(r, &specs, &label.pairs)?;

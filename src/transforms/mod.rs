@@ -21,27 +21,39 @@ use crate::resource::Resource;
 use crate::yaml::Value;
 
 /// Sets string entries in the maps each field spec names (labels, annotations, selectors).
-pub(crate) fn set_map_entries(res: &mut Resource, specs: &[FieldSpec], pairs: &[(String, String)]) -> Result<()> {
+pub(crate) fn set_map_entries(
+    res: &mut Resource,
+    specs: &[FieldSpec],
+    pairs: &[(String, String)],
+) -> Result<()> {
     let gvk = res.gvk();
     let mut keys: Vec<&(String, String)> = pairs.iter().collect();
     keys.sort_by(|a, b| a.0.cmp(&b.0));
     for (k, v) in keys {
         for fs in specs.iter().filter(|fs| fs.matches(&gvk)) {
             let create = fs.create.then_some(Create::Map);
-            apply(&mut res.obj, &split_path(&fs.path), create, &mut |node| match node {
-                Value::Object(m) => {
-                    m.insert(k.clone(), Value::String(v.clone()));
-                    Ok(())
-                }
-                Value::Null => {
-                    let mut m = crate::yaml::Map::new();
-                    m.insert(k.clone(), Value::String(v.clone()));
-                    *node = Value::Object(m);
-                    Ok(())
-                }
-                _ => Err(format!("field {} is not a map", fs.path)),
-            })
-            .map_err(|e| Error::Resource { id: res_id(res), msg: format!("considering field '{}': {e}", fs.path) })?;
+            apply(
+                &mut res.obj,
+                &split_path(&fs.path),
+                create,
+                &mut |node| match node {
+                    Value::Object(m) => {
+                        m.insert(k.clone(), Value::String(v.clone()));
+                        Ok(())
+                    }
+                    Value::Null => {
+                        let mut m = crate::yaml::Map::new();
+                        m.insert(k.clone(), Value::String(v.clone()));
+                        *node = Value::Object(m);
+                        Ok(())
+                    }
+                    _ => Err(format!("field {} is not a map", fs.path)),
+                },
+            )
+            .map_err(|e| Error::Resource {
+                id: res_id(res),
+                msg: format!("considering field '{}': {e}", fs.path),
+            })?;
         }
     }
     Ok(())

@@ -17,11 +17,22 @@ fn back_refs() -> Vec<BackRef> {
     let mut out: Vec<BackRef> = Vec::new();
     for (referred, fs) in builtin_rows("namereference") {
         let mut it = referred.splitn(3, '/');
-        let (g, v, k) = (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""));
-        let gvk = Gvk { group: g.into(), version: v.into(), kind: k.into() };
+        let (g, v, k) = (
+            it.next().unwrap_or(""),
+            it.next().unwrap_or(""),
+            it.next().unwrap_or(""),
+        );
+        let gvk = Gvk {
+            group: g.into(),
+            version: v.into(),
+            kind: k.into(),
+        };
         match out.iter_mut().find(|b| b.referred == gvk) {
             Some(b) => b.referrers.push(fs),
-            None => out.push(BackRef { referred: gvk, referrers: vec![fs] }),
+            None => out.push(BackRef {
+                referred: gvk,
+                referrers: vec![fs],
+            }),
         }
     }
     out
@@ -46,9 +57,16 @@ pub fn fix(resources: &mut [Resource]) -> Result<()> {
     for (i, fs, target) in work {
         let candidates = could_be_referenced(&snapshot, &resources[i]);
         let referrer = resources[i].clone();
-        let ctx = Ctx { referrer: &referrer, target: &target, path: &fs.path, all: &snapshot };
+        let ctx = Ctx {
+            referrer: &referrer,
+            target: &target,
+            path: &fs.path,
+            all: &snapshot,
+        };
         let mut obj = std::mem::take(&mut resources[i].obj);
-        let res = walk(&mut obj, &split_path(&fs.path), None, &mut |node| ctx.set(node, &candidates));
+        let res = walk(&mut obj, &split_path(&fs.path), None, &mut |node| {
+            ctx.set(node, &candidates)
+        });
         resources[i].obj = obj;
         res.map_err(|e| Error::Resource {
             id: referrer.cur_id().to_string(),
@@ -65,7 +83,13 @@ fn could_be_referenced(all: &[Resource], referrer: &Resource) -> Vec<usize> {
     }
     let mut binding_ns: Vec<String> = Vec::new();
     if matches!(rid.gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
-        for s in referrer.obj.get("subjects").and_then(Value::as_array).into_iter().flatten() {
+        for s in referrer
+            .obj
+            .get("subjects")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(ns) = s.get("namespace").and_then(Value::as_str) {
                 binding_ns.push(ns.to_string());
             }
@@ -74,7 +98,9 @@ fn could_be_referenced(all: &[Resource], referrer: &Resource) -> Vec<usize> {
     (0..all.len())
         .filter(|&i| {
             let id = all[i].cur_id();
-            id.gvk.is_cluster_scoped() || id.ns_equals(&rid) || binding_ns.iter().any(|n| n == all[i].namespace())
+            id.gvk.is_cluster_scoped()
+                || id.ns_equals(&rid)
+                || binding_ns.iter().any(|n| n == all[i].namespace())
         })
         .collect()
 }
@@ -107,7 +133,11 @@ impl Ctx<'_> {
         }
     }
 
-    fn set_scalar(&self, node: &mut Value, candidates: &[usize]) -> std::result::Result<(), String> {
+    fn set_scalar(
+        &self,
+        node: &mut Value,
+        candidates: &[usize],
+    ) -> std::result::Result<(), String> {
         let old = node.as_str().unwrap_or("").to_string();
         if let Some(r) = self.select(&old, candidates.to_vec(), false)? {
             let new = self.all[r].name();
@@ -118,23 +148,40 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn set_mapping(&self, node: &mut Value, candidates: &[usize]) -> std::result::Result<(), String> {
-        let Value::Object(m) = node else { return Err("expect a mapping node".into()) };
-        let Some(old) = m.get("name") else { return Err("path config error; no 'name' field in node".into()) };
+    fn set_mapping(
+        &self,
+        node: &mut Value,
+        candidates: &[usize],
+    ) -> std::result::Result<(), String> {
+        let Value::Object(m) = node else {
+            return Err("expect a mapping node".into());
+        };
+        let Some(old) = m.get("name") else {
+            return Err("path config error; no 'name' field in node".into());
+        };
         let old = crate::resource::scalar_string(old);
         let cands: Vec<usize> = match m.get("namespace").map(crate::resource::scalar_string) {
             None => candidates.to_vec(),
             Some(ns) => {
-                let by_org: Vec<usize> =
-                    candidates.iter().copied().filter(|&i| self.all[i].org_id().namespace == ns).collect();
+                let by_org: Vec<usize> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.all[i].org_id().namespace == ns)
+                    .collect();
                 if by_org.is_empty() {
-                    candidates.iter().copied().filter(|&i| self.all[i].namespace() == ns).collect()
+                    candidates
+                        .iter()
+                        .copied()
+                        .filter(|&i| self.all[i].namespace() == ns)
+                        .collect()
                 } else {
                     by_org
                 }
             }
         };
-        let Some(r) = self.select(&old, cands, true)? else { return Ok(()) };
+        let Some(r) = self.select(&old, cands, true)? else {
+            return Ok(());
+        };
         let (name, ns) = (self.all[r].name(), self.all[r].namespace());
         if name == old && ns.is_empty() {
             return Ok(());
@@ -146,13 +193,19 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn select(&self, old: &str, cands: Vec<usize>, with_ns: bool) -> std::result::Result<Option<usize>, String> {
+    fn select(
+        &self,
+        old: &str,
+        cands: Vec<usize>,
+        with_ns: bool,
+    ) -> std::result::Result<Option<usize>, String> {
         let all = self.all;
         let mut c: Vec<usize> = cands
             .into_iter()
             .filter(|&i| {
                 let prev = all[i].prev_ids();
-                prev.iter().any(|id| id.name == old) && prev.iter().any(|id| id.gvk.is_selected_by(self.target))
+                prev.iter().any(|id| id.name == old)
+                    && prev.iter().any(|id| id.gvk.is_selected_by(self.target))
             })
             .collect();
         if self.path.ends_with("roleRef/name") {
@@ -160,8 +213,17 @@ impl Ctx<'_> {
                 let g = rr.get("apiGroup").and_then(Value::as_str);
                 let k = rr.get("kind").and_then(Value::as_str);
                 if let (Some(g), Some(k)) = (g, k) {
-                    let sel = Gvk { group: g.into(), version: String::new(), kind: k.into() };
-                    c.retain(|&i| all[i].prev_ids().iter().any(|id| id.gvk.is_selected_by(&sel)));
+                    let sel = Gvk {
+                        group: g.into(),
+                        version: String::new(),
+                        kind: k.into(),
+                    };
+                    c.retain(|&i| {
+                        all[i]
+                            .prev_ids()
+                            .iter()
+                            .any(|id| id.gvk.is_selected_by(&sel))
+                    });
                 }
             }
         }
@@ -169,7 +231,9 @@ impl Ctx<'_> {
         if !rid.gvk.is_cluster_scoped() {
             c.retain(|&i| {
                 let id = all[i].cur_id();
-                id.gvk.is_cluster_scoped() || all[i].kind() == "ServiceAccount" || rid.ns_equals(&id)
+                id.gvk.is_cluster_scoped()
+                    || all[i].kind() == "ServiceAccount"
+                    || rid.ns_equals(&id)
             });
         }
         if c.len() == 1 {
@@ -185,13 +249,17 @@ impl Ctx<'_> {
             _ => {
                 let first = &all[c[0]];
                 let same = c.iter().all(|&i| {
-                    all[i].name() == first.name() && (!with_ns || all[i].namespace() == first.namespace())
+                    all[i].name() == first.name()
+                        && (!with_ns || all[i].namespace() == first.namespace())
                 });
                 if same {
                     Ok(Some(c[0]))
                 } else {
                     let ids: Vec<String> = c.iter().map(|&i| all[i].cur_id().to_string()).collect();
-                    Err(format!("found multiple possible referrals: {}", ids.join(", ")))
+                    Err(format!(
+                        "found multiple possible referrals: {}",
+                        ids.join(", ")
+                    ))
                 }
             }
         }

@@ -21,7 +21,13 @@ pub fn apply_namespace(resources: &mut [Resource], ns: &str) -> Result<()> {
             Ok(())
         };
         if !gvk.is_cluster_scoped() {
-            apply(&mut r.obj, &split_path("metadata/namespace"), Some(Create::Scalar), set).map_err(|e| err(r, e))?;
+            apply(
+                &mut r.obj,
+                &split_path("metadata/namespace"),
+                Some(Create::Scalar),
+                set,
+            )
+            .map_err(|e| err(r, e))?;
         }
         let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
         if is_binding {
@@ -51,12 +57,18 @@ pub fn apply_namespace(resources: &mut [Resource], ns: &str) -> Result<()> {
         let id = resources[i].cur_id();
         let clashes = resources.iter().filter(|o| o.cur_id().equals(&id)).count();
         if clashes != 1 {
-            return Err(Error::Resource { id: id.to_string(), msg: "namespace transformation produces ID conflict".into() });
+            return Err(Error::Resource {
+                id: id.to_string(),
+                msg: "namespace transformation produces ID conflict".into(),
+            });
         }
     }
     Ok(())
 }
 
 fn err(r: &Resource, e: String) -> Error {
-    Error::Resource { id: r.cur_id().to_string(), msg: format!("namespace transformation failed: {e}") }
+    Error::Resource {
+        id: r.cur_id().to_string(),
+        msg: format!("namespace transformation failed: {e}"),
+    }
 }

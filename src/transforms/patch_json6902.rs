@@ -28,7 +28,10 @@ pub fn apply(r: &mut Resource, patch: &json_patch::Patch) -> Result<()> {
         // kustomize's JSON patch library lets `replace` create a missing object key.
         let op = match op {
             json_patch::PatchOperation::Replace(rep) if missing_object_key(&r.obj, &rep.path) => {
-                json_patch::PatchOperation::Add(json_patch::AddOperation { path: rep.path.clone(), value: rep.value.clone() })
+                json_patch::PatchOperation::Add(json_patch::AddOperation {
+                    path: rep.path.clone(),
+                    value: rep.value.clone(),
+                })
             }
             other => other.clone(),
         };
@@ -41,7 +44,9 @@ pub fn apply(r: &mut Resource, patch: &json_patch::Patch) -> Result<()> {
 }
 
 fn missing_object_key(doc: &Value, path: &jsonptr::Pointer) -> bool {
-    let Some((parent, last)) = path.split_back() else { return false };
+    let Some((parent, last)) = path.split_back() else {
+        return false;
+    };
     match parent.resolve(doc) {
         Ok(Value::Object(m)) => !m.contains_key(last.decoded().as_ref()),
         _ => false,

@@ -15,10 +15,25 @@ enum ListMode {
 }
 
 const BUILTIN_GROUPS: &[&str] = &[
-    "", "apps", "batch", "extensions", "networking.k8s.io", "policy", "rbac.authorization.k8s.io",
-    "autoscaling", "storage.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io",
-    "scheduling.k8s.io", "coordination.k8s.io", "certificates.k8s.io", "node.k8s.io",
-    "discovery.k8s.io", "apiregistration.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
+    "",
+    "apps",
+    "batch",
+    "extensions",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "autoscaling",
+    "storage.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "certificates.k8s.io",
+    "node.k8s.io",
+    "discovery.k8s.io",
+    "apiregistration.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
 ];
 
 /// The schema knowledge for one object: which kind, and where its pod spec lives.
@@ -31,19 +46,31 @@ struct Schema {
 impl Schema {
     fn for_object(obj: &Value) -> Schema {
         let api = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let group = api.split_once('/').map(|(g, _)| g).unwrap_or("");
-        let known = api.contains('/') && BUILTIN_GROUPS.contains(&group) || !api.contains('/') && api == "v1";
+        let known = api.contains('/') && BUILTIN_GROUPS.contains(&group)
+            || !api.contains('/') && api == "v1";
         let pod_spec: Option<&'static [&'static str]> = match kind.as_str() {
             "Pod" => Some(&["spec"]),
             "PodTemplate" => Some(&["template", "spec"]),
-            "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" | "Job" | "ReplicationController" => {
-                Some(&["spec", "template", "spec"])
-            }
+            "Deployment"
+            | "ReplicaSet"
+            | "DaemonSet"
+            | "StatefulSet"
+            | "Job"
+            | "ReplicationController" => Some(&["spec", "template", "spec"]),
             "CronJob" => Some(&["spec", "jobTemplate", "spec", "template", "spec"]),
             _ => None,
         };
-        Schema { known, kind, pod_spec }
+        Schema {
+            known,
+            kind,
+            pod_spec,
+        }
     }
 
     fn list_mode(&self, path: &[String]) -> ListMode {
@@ -54,29 +81,50 @@ impl Schema {
         match p.as_slice() {
             ["metadata", "finalizers"] => return ListMode::Primitive,
             ["metadata", "ownerReferences"] => return ListMode::Keys(vec!["uid"]),
-            ["spec", "ports"] if self.kind == "Service" => return ListMode::Keys(vec!["port", "protocol"]),
-            ["webhooks"] if self.kind.ends_with("WebhookConfiguration") => return ListMode::Keys(vec!["name"]),
+            ["spec", "ports"] if self.kind == "Service" => {
+                return ListMode::Keys(vec!["port", "protocol"]);
+            }
+            ["webhooks"] if self.kind.ends_with("WebhookConfiguration") => {
+                return ListMode::Keys(vec!["name"]);
+            }
             _ => {}
         }
-        let Some(ps) = self.pod_spec else { return ListMode::Replace };
+        let Some(ps) = self.pod_spec else {
+            return ListMode::Replace;
+        };
         if p.len() <= ps.len() || p[..ps.len()] != *ps {
             return ListMode::Replace;
         }
         match &p[ps.len()..] {
-            ["containers" | "initContainers" | "ephemeralContainers" | "volumes" | "imagePullSecrets"
-            | "resourceClaims" | "schedulingGates"] => ListMode::Keys(vec!["name"]),
+            [
+                "containers"
+                | "initContainers"
+                | "ephemeralContainers"
+                | "volumes"
+                | "imagePullSecrets"
+                | "resourceClaims"
+                | "schedulingGates",
+            ] => ListMode::Keys(vec!["name"]),
             ["hostAliases"] => ListMode::Keys(vec!["ip"]),
-            ["topologySpreadConstraints"] => ListMode::Keys(vec!["topologyKey", "whenUnsatisfiable"]),
-            ["containers" | "initContainers" | "ephemeralContainers", "ports"] => {
-                ListMode::Keys(vec!["containerPort", "protocol"])
+            ["topologySpreadConstraints"] => {
+                ListMode::Keys(vec!["topologyKey", "whenUnsatisfiable"])
             }
-            ["containers" | "initContainers" | "ephemeralContainers", "env"] => ListMode::Keys(vec!["name"]),
-            ["containers" | "initContainers" | "ephemeralContainers", "volumeMounts"] => {
-                ListMode::Keys(vec!["mountPath"])
-            }
-            ["containers" | "initContainers" | "ephemeralContainers", "volumeDevices"] => {
-                ListMode::Keys(vec!["devicePath"])
-            }
+            [
+                "containers" | "initContainers" | "ephemeralContainers",
+                "ports",
+            ] => ListMode::Keys(vec!["containerPort", "protocol"]),
+            [
+                "containers" | "initContainers" | "ephemeralContainers",
+                "env",
+            ] => ListMode::Keys(vec!["name"]),
+            [
+                "containers" | "initContainers" | "ephemeralContainers",
+                "volumeMounts",
+            ] => ListMode::Keys(vec!["mountPath"]),
+            [
+                "containers" | "initContainers" | "ephemeralContainers",
+                "volumeDevices",
+            ] => ListMode::Keys(vec!["devicePath"]),
             _ => ListMode::Replace,
         }
     }
@@ -84,14 +132,21 @@ impl Schema {
 
 /// Applies `patch` to the resource in place.
 pub fn apply(r: &mut Resource, patch: &Resource) -> Result<()> {
-    let (name, ns, kind) = (r.name().to_string(), r.namespace().to_string(), r.kind().to_string());
+    let (name, ns, kind) = (
+        r.name().to_string(),
+        r.namespace().to_string(),
+        r.kind().to_string(),
+    );
     if patch.allow_name_change || patch.allow_kind_change {
         r.store_previous_id();
     }
     let schema = Schema::for_object(&r.obj);
     let dest = std::mem::take(&mut r.obj);
-    let merged = merge(Some(dest), &patch.obj, &schema, &mut Vec::new())
-        .map_err(|e| Error::Resource { id: r.cur_id().to_string(), msg: e })?;
+    let merged =
+        merge(Some(dest), &patch.obj, &schema, &mut Vec::new()).map_err(|e| Error::Resource {
+            id: r.cur_id().to_string(),
+            msg: e,
+        })?;
     let Some(merged) = merged else {
         // `$patch: delete` at the top removes the whole object.
         r.obj = Value::Object(Map::new());
@@ -144,7 +199,12 @@ fn fresh(v: &Value) -> Option<Value> {
     }
 }
 
-fn merge(dest: Option<Value>, patch: &Value, schema: &Schema, path: &mut Vec<String>) -> std::result::Result<Option<Value>, String> {
+fn merge(
+    dest: Option<Value>,
+    patch: &Value,
+    schema: &Schema,
+    path: &mut Vec<String>,
+) -> std::result::Result<Option<Value>, String> {
     match (dest, patch) {
         (_, Value::Null) => Ok(None),
         (Some(Value::Object(mut d)), Value::Object(p)) => {
@@ -158,13 +218,19 @@ fn merge(dest: Option<Value>, patch: &Value, schema: &Schema, path: &mut Vec<Str
                     continue;
                 }
                 if let Some(field) = k.strip_prefix("$deleteFromPrimitiveList/") {
-                    if let (Some(Value::Array(list)), Value::Array(remove)) = (d.get_mut(field), pv) {
+                    if let (Some(Value::Array(list)), Value::Array(remove)) = (d.get_mut(field), pv)
+                    {
                         list.retain(|x| !remove.contains(x));
                     }
                     continue;
                 }
                 path.push(k.clone());
-                let merged = merge(d.remove(k.as_str()).map(Some).unwrap_or(None), pv, schema, path)?;
+                let merged = merge(
+                    d.remove(k.as_str()).map(Some).unwrap_or(None),
+                    pv,
+                    schema,
+                    path,
+                )?;
                 path.pop();
                 if let Some(v) = merged {
                     d.insert(k.clone(), v);
@@ -177,50 +243,63 @@ fn merge(dest: Option<Value>, patch: &Value, schema: &Schema, path: &mut Vec<Str
     }
 }
 
-fn merge_list(dest: Vec<Value>, patch: &[Value], schema: &Schema, path: &mut Vec<String>) -> std::result::Result<Value, String> {
-    if patch.iter().any(|x| matches!(x, Value::Object(m) if directive(m) == Some("replace") && m.len() == 1)) {
+fn merge_list(
+    dest: Vec<Value>,
+    patch: &[Value],
+    schema: &Schema,
+    path: &mut Vec<String>,
+) -> std::result::Result<Value, String> {
+    if patch
+        .iter()
+        .any(|x| matches!(x, Value::Object(m) if directive(m) == Some("replace") && m.len() == 1))
+    {
         return Ok(fresh(&Value::Array(patch.to_vec())).unwrap_or(Value::Array(Vec::new())));
     }
     match schema.list_mode(path) {
-        ListMode::Replace => Ok(fresh(&Value::Array(patch.to_vec())).unwrap_or(Value::Array(Vec::new()))),
+        ListMode::Replace => {
+            Ok(fresh(&Value::Array(patch.to_vec())).unwrap_or(Value::Array(Vec::new())))
+        }
+        // kustomize merges with "prepend": the patch's elements come first, in patch
+        // order, then the destination's remaining elements in theirs.
         ListMode::Primitive => {
-            let mut out = dest;
-            for p in patch {
-                if !out.contains(p) {
-                    out.push(p.clone());
+            let mut out: Vec<Value> = Vec::new();
+            for v in patch.iter().chain(dest.iter()) {
+                if !out.contains(v) {
+                    out.push(v.clone());
                 }
             }
             Ok(Value::Array(out))
         }
         ListMode::Keys(keys) => {
-            let mut out: Vec<Option<Value>> = dest.into_iter().map(Some).collect();
+            let mut rest: Vec<Option<Value>> = dest.into_iter().map(Some).collect();
+            let mut out: Vec<Value> = Vec::new();
             for p in patch {
                 let Value::Object(pm) = p else {
                     return Ok(Value::Array(patch.to_vec()));
                 };
-                let found = out.iter().position(|d| match d {
+                let found = rest.iter().position(|d| match d {
                     Some(Value::Object(dm)) => same_element(dm, pm, &keys),
                     _ => false,
                 });
-                let delete = directive(pm) == Some("delete");
-                match found {
-                    Some(i) if delete => out[i] = None,
-                    Some(i) => {
-                        let d = out[i].take();
-                        out[i] = merge(d, p, schema, path)?;
-                    }
-                    None if delete => {}
-                    None => out.push(fresh(p)),
+                let d = found.and_then(|i| rest[i].take());
+                if directive(pm) == Some("delete") {
+                    continue;
+                }
+                if let Some(v) = merge(d, p, schema, path)? {
+                    out.push(v);
                 }
             }
-            Ok(Value::Array(out.into_iter().flatten().collect()))
+            out.extend(rest.into_iter().flatten());
+            Ok(Value::Array(out))
         }
     }
 }
 
 /// Elements match on the first merge key, and on every further key both of them set.
 fn same_element(d: &Map, p: &Map, keys: &[&str]) -> bool {
-    let Some(first) = p.get(keys[0]) else { return false };
+    let Some(first) = p.get(keys[0]) else {
+        return false;
+    };
     if d.get(keys[0]) != Some(first) {
         return false;
     }

@@ -10,9 +10,19 @@ use crate::yaml::Value;
 fn skipped(r: &Resource) -> bool {
     let id = r.org_id();
     let skip = [
-        Gvk { kind: "CustomResourceDefinition".into(), ..Default::default() },
-        Gvk { group: "apiregistration.k8s.io".into(), kind: "APIService".into(), ..Default::default() },
-        Gvk { kind: "Namespace".into(), ..Default::default() },
+        Gvk {
+            kind: "CustomResourceDefinition".into(),
+            ..Default::default()
+        },
+        Gvk {
+            group: "apiregistration.k8s.io".into(),
+            kind: "APIService".into(),
+            ..Default::default()
+        },
+        Gvk {
+            kind: "Namespace".into(),
+            ..Default::default()
+        },
     ];
     skip.iter().any(|s| id.gvk.is_selected_by(s))
 }
@@ -21,7 +31,11 @@ pub fn apply_prefix_suffix(resources: &mut [Resource], affix: &str, is_prefix: b
     if affix.is_empty() {
         return Ok(());
     }
-    let specs = builtin(if is_prefix { "nameprefix" } else { "namesuffix" });
+    let specs = builtin(if is_prefix {
+        "nameprefix"
+    } else {
+        "namesuffix"
+    });
     for r in resources.iter_mut() {
         if skipped(r) {
             continue;
@@ -44,7 +58,11 @@ pub fn apply_prefix_suffix(resources: &mut [Resource], affix: &str, is_prefix: b
             }
             apply(&mut r.obj, &split_path(&fs.path), None, &mut |node| {
                 if let Value::String(s) = node {
-                    *s = if is_prefix { format!("{affix}{s}") } else { format!("{s}{affix}") };
+                    *s = if is_prefix {
+                        format!("{affix}{s}")
+                    } else {
+                        format!("{s}{affix}")
+                    };
                 }
                 Ok(())
             })

@@ -11,7 +11,11 @@ use crate::yaml::{Map, Value};
 fn sel_from(v: &Value) -> Selector {
     let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     Selector {
-        gvk: Gvk { group: s("group"), version: s("version"), kind: s("kind") },
+        gvk: Gvk {
+            group: s("group"),
+            version: s("version"),
+            kind: s("kind"),
+        },
         name: s("name"),
         namespace: s("namespace"),
         label_selector: s("labelSelector"),
@@ -49,10 +53,15 @@ fn field_path(p: &str) -> Vec<String> {
 }
 
 fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
-    let Some((head, rest)) = path.split_first() else { return Some(v) };
+    let Some((head, rest)) = path.split_first() else {
+        return Some(v);
+    };
     if let Some(inner) = head.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let (k, val) = inner.split_once('=')?;
-        let item = v.as_array()?.iter().find(|x| x.get(k).map(crate::resource::scalar_string).as_deref() == Some(val))?;
+        let item = v
+            .as_array()?
+            .iter()
+            .find(|x| x.get(k).map(crate::resource::scalar_string).as_deref() == Some(val))?;
         return lookup(item, rest);
     }
     if let Ok(i) = head.parse::<usize>() {
@@ -63,14 +72,21 @@ fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
     lookup(v.get(head.as_str())?, rest)
 }
 
-fn set_path(v: &mut Value, path: &[String], val: &Value, create: bool) -> std::result::Result<(), String> {
+fn set_path(
+    v: &mut Value,
+    path: &[String],
+    val: &Value,
+    create: bool,
+) -> std::result::Result<(), String> {
     let Some((head, rest)) = path.split_first() else {
         *v = val.clone();
         return Ok(());
     };
     if let Some(inner) = head.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let (k, want) = inner.split_once('=').ok_or("bad selector")?;
-        let Some(items) = v.as_array_mut() else { return Ok(()) };
+        let Some(items) = v.as_array_mut() else {
+            return Ok(());
+        };
         for it in items.iter_mut() {
             if it.get(k).map(crate::resource::scalar_string).as_deref() == Some(want) {
                 set_path(it, rest, val, create)?;
@@ -97,11 +113,18 @@ fn set_path(v: &mut Value, path: &[String], val: &Value, create: bool) -> std::r
     let Value::Object(m) = v else { return Ok(()) };
     if !m.contains_key(head.as_str()) {
         if !create {
-            return Err(format!("unable to find field {head:?} in replacement target"));
+            return Err(format!(
+                "unable to find field {head:?} in replacement target"
+            ));
         }
         m.insert(head.clone(), Value::Object(Map::new()));
     }
-    set_path(m.get_mut(head.as_str()).expect("present"), rest, val, create)
+    set_path(
+        m.get_mut(head.as_str()).expect("present"),
+        rest,
+        val,
+        create,
+    )
 }
 
 fn delimit(cur: &Value, src: &Value, opts: Option<&Value>, source_side: bool) -> Value {
@@ -114,7 +137,10 @@ fn delimit(cur: &Value, src: &Value, opts: Option<&Value>, source_side: bool) ->
     if source_side {
         let s = crate::resource::scalar_string(src);
         let parts: Vec<&str> = s.split(delim).collect();
-        return parts.get(idx as usize).map(|p| Value::String(p.to_string())).unwrap_or(src.clone());
+        return parts
+            .get(idx as usize)
+            .map(|p| Value::String(p.to_string()))
+            .unwrap_or(src.clone());
     }
     let s = crate::resource::scalar_string(cur);
     let mut parts: Vec<String> = s.split(delim).map(String::from).collect();
@@ -131,35 +157,70 @@ fn delimit(cur: &Value, src: &Value, opts: Option<&Value>, source_side: bool) ->
 
 pub fn apply(resources: &mut [Resource], replacements: &[Value], file: &str) -> Result<()> {
     for rep in replacements {
-        let err = |m: String| Error::Kustomization { file: file.to_string(), msg: format!("replacements: {m}") };
-        let source = rep.get("source").ok_or_else(|| err("missing source".into()))?;
+        let err = |m: String| Error::Kustomization {
+            file: file.to_string(),
+            msg: format!("replacements: {m}"),
+        };
+        let source = rep
+            .get("source")
+            .ok_or_else(|| err("missing source".into()))?;
         let src_sel = sel_from(source);
         let found = select(resources, &src_sel)?;
         if found.len() != 1 {
-            return Err(err(format!("expected exactly one source, found {}", found.len())));
+            return Err(err(format!(
+                "expected exactly one source, found {}",
+                found.len()
+            )));
         }
-        let fp = source.get("fieldPath").and_then(Value::as_str).unwrap_or("metadata.name");
+        let fp = source
+            .get("fieldPath")
+            .and_then(Value::as_str)
+            .unwrap_or("metadata.name");
         let src_obj = &resources[found[0]].obj;
         let value = lookup(src_obj, &field_path(fp))
             .ok_or_else(|| err(format!("source field {fp:?} not found")))?
             .clone();
         let value = delimit(&Value::Null, &value, source.get("options"), true);
-        for t in rep.get("targets").and_then(Value::as_array).into_iter().flatten() {
+        for t in rep
+            .get("targets")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let sel = t.get("select").map(sel_from).unwrap_or_default();
             let mut idx = select(resources, &sel)?;
-            for rj in t.get("reject").and_then(Value::as_array).into_iter().flatten() {
+            for rj in t
+                .get("reject")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let rejected = select(resources, &sel_from(rj))?;
                 idx.retain(|i| !rejected.contains(i));
             }
             let opts = t.get("options");
-            let create = opts.and_then(|o| o.get("create")).and_then(Value::as_bool).unwrap_or(false);
+            let create = opts
+                .and_then(|o| o.get("create"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             for i in idx {
-                for fp in t.get("fieldPaths").and_then(Value::as_array).into_iter().flatten() {
+                for fp in t
+                    .get("fieldPaths")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     let path = field_path(fp.as_str().unwrap_or(""));
-                    let cur = lookup(&resources[i].obj, &path).cloned().unwrap_or(Value::Null);
+                    let cur = lookup(&resources[i].obj, &path)
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     let v = delimit(&cur, &value, opts, false);
-                    set_path(&mut resources[i].obj, &path, &v, create)
-                        .map_err(|m| Error::Resource { id: resources[i].cur_id().to_string(), msg: m })?;
+                    set_path(&mut resources[i].obj, &path, &v, create).map_err(|m| {
+                        Error::Resource {
+                            id: resources[i].cur_id().to_string(),
+                            msg: m,
+                        }
+                    })?;
                 }
             }
         }

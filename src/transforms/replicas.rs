@@ -16,10 +16,15 @@ pub fn apply_replicas(resources: &mut [Resource], replicas: &[(String, i64)]) ->
             }
             let gvk = r.gvk();
             for fs in specs.iter().filter(|fs| fs.matches(&gvk)) {
-                apply(&mut r.obj, &split_path(&fs.path), fs.create.then_some(Create::Scalar), &mut |n| {
-                    *n = Value::from(*count);
-                    Ok(())
-                })
+                apply(
+                    &mut r.obj,
+                    &split_path(&fs.path),
+                    fs.create.then_some(Create::Scalar),
+                    &mut |n| {
+                        *n = Value::from(*count);
+                        Ok(())
+                    },
+                )
                 .map_err(crate::error::Error::Msg)?;
             }
         }

@@ -22,7 +22,11 @@ fn matches(re: &Option<Regex>, s: &str) -> bool {
 
 /// Indices of the resources the selector picks, in map order.
 pub fn select(resources: &[Resource], s: &Selector) -> Result<Vec<usize>> {
-    let (g, v, k) = (anchored(&s.gvk.group)?, anchored(&s.gvk.version)?, anchored(&s.gvk.kind)?);
+    let (g, v, k) = (
+        anchored(&s.gvk.group)?,
+        anchored(&s.gvk.version)?,
+        anchored(&s.gvk.kind)?,
+    );
     let (name, ns) = (anchored(&s.name)?, anchored(&s.namespace)?);
     let labels = parse_selector(&s.label_selector)?;
     let annos = parse_selector(&s.annotation_selector)?;
@@ -39,7 +43,9 @@ pub fn select(resources: &[Resource], s: &Selector) -> Result<Vec<usize>> {
         if !matches(&g, &gvk.group) || !matches(&v, &gvk.version) || !matches(&k, &gvk.kind) {
             continue;
         }
-        if !labels_match(&labels, &r.string_map("labels")) || !labels_match(&annos, &r.string_map("annotations")) {
+        if !labels_match(&labels, &r.string_map("labels"))
+            || !labels_match(&annos, &r.string_map("annotations"))
+        {
             continue;
         }
         out.push(i);
@@ -77,7 +83,12 @@ fn parse_selector(s: &str) -> Result<Vec<Req>> {
     parts.push(cur);
     for p in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
         let set = |rest: &str| -> Vec<String> {
-            rest.trim().trim_start_matches('(').trim_end_matches(')').split(',').map(|x| x.trim().to_string()).collect()
+            rest.trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .split(',')
+                .map(|x| x.trim().to_string())
+                .collect()
         };
         let words: Vec<&str> = p.split_whitespace().collect();
         let req = if let Some(k) = p.strip_prefix('!') {
@@ -89,11 +100,16 @@ fn parse_selector(s: &str) -> Result<Vec<Req>> {
         } else if words.len() >= 2 && words[1] == "in" {
             Req::In(words[0].into(), set(&p[p.find(" in").unwrap_or(0) + 3..]))
         } else if words.len() >= 2 && words[1] == "notin" {
-            Req::NotIn(words[0].into(), set(&p[p.find(" notin").unwrap_or(0) + 6..]))
+            Req::NotIn(
+                words[0].into(),
+                set(&p[p.find(" notin").unwrap_or(0) + 6..]),
+            )
         } else if words.len() == 1 {
             Req::Exists(p.into())
         } else {
-            return Err(Error::msg(format!("unable to parse selector requirement {p:?}")));
+            return Err(Error::msg(format!(
+                "unable to parse selector requirement {p:?}"
+            )));
         };
         out.push(req);
     }
@@ -101,7 +117,12 @@ fn parse_selector(s: &str) -> Result<Vec<Req>> {
 }
 
 fn labels_match(reqs: &[Req], labels: &[(String, String)]) -> bool {
-    let get = |k: &str| labels.iter().find(|(lk, _)| lk == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        labels
+            .iter()
+            .find(|(lk, _)| lk == k)
+            .map(|(_, v)| v.as_str())
+    };
     reqs.iter().all(|r| match r {
         Req::Eq(k, v) => get(k) == Some(v),
         Req::Ne(k, v) => get(k) != Some(v),
@@ -118,10 +139,19 @@ mod tests {
 
     #[test]
     fn label_selector_forms() {
-        let l = vec![("app".to_string(), "web".to_string()), ("tier".to_string(), "fe".to_string())];
+        let l = vec![
+            ("app".to_string(), "web".to_string()),
+            ("tier".to_string(), "fe".to_string()),
+        ];
         assert!(labels_match(&parse_selector("app=web").unwrap(), &l));
-        assert!(labels_match(&parse_selector("app in (web, api),!gone").unwrap(), &l));
-        assert!(!labels_match(&parse_selector("tier notin (fe)").unwrap(), &l));
+        assert!(labels_match(
+            &parse_selector("app in (web, api),!gone").unwrap(),
+            &l
+        ));
+        assert!(!labels_match(
+            &parse_selector("tier notin (fe)").unwrap(),
+            &l
+        ));
         assert!(!labels_match(&parse_selector("app!=web").unwrap(), &l));
     }
 }

@@ -2,8 +2,8 @@
 //! YAML step runs go-yaml v2's emitter: sorted keys, 2-space indent, indentless sequences,
 //! YAML 1.1 quoting, 80-column folding). Must not parse, reorder documents, or do I/O.
 
-use super::resolve::{Dialect, Scalar, is_base60_float, resolve_plain};
 use super::Value;
+use super::resolve::{Dialect, Scalar, is_base60_float, resolve_plain};
 use std::cmp::Ordering;
 
 const BEST_INDENT: i32 = 2;
@@ -21,7 +21,13 @@ pub fn to_yaml(v: &Value) -> String {
         open_ended: false,
         flow_level: 0,
     };
-    e.node(v, Ctx { root: true, ..Ctx::default() });
+    e.node(
+        v,
+        Ctx {
+            root: true,
+            ..Ctx::default()
+        },
+    );
     // Document end: a final line break, then `...` only after a kept trailing newline.
     e.write_indent();
     if e.open_ended {
@@ -93,7 +99,10 @@ fn is_blank(c: Option<char>) -> bool {
 }
 
 fn is_blankz(c: Option<char>) -> bool {
-    matches!(c, None | Some(' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+    matches!(
+        c,
+        None | Some(' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    )
 }
 
 fn analyze(value: &str) -> Analysis {
@@ -245,7 +254,11 @@ pub fn key_less(a: &str, b: &str) -> Ordering {
             return ar[i].cmp(&br[i]);
         }
         if al || bl {
-            return if bl { Ordering::Less } else { Ordering::Greater };
+            return if bl {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
         if ar[i] == '0' || br[i] == '0' {
@@ -329,7 +342,11 @@ pub fn go_format_g(f: f64) -> String {
         return ".nan".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+        return if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        };
     }
     // Rust's `{:e}` gives the shortest round-trip digits, as Go's shortest mode does.
     let s = format!("{:e}", f);
@@ -456,18 +473,36 @@ impl Emitter {
                 for k in keys {
                     self.write_indent();
                     let key = Value::String(k.clone());
-                    if !k.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
-                        && k.len() <= 128
+                    if !k.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) && k.len() <= 128
                     {
-                        self.scalar(&key, Ctx { mapping: true, simple_key: true, ..Ctx::default() });
+                        self.scalar(
+                            &key,
+                            Ctx {
+                                mapping: true,
+                                simple_key: true,
+                                ..Ctx::default()
+                            },
+                        );
                         self.indicator(":", false, false, false);
                     } else {
                         self.indicator("?", true, false, true);
-                        self.scalar(&key, Ctx { mapping: true, ..Ctx::default() });
+                        self.scalar(
+                            &key,
+                            Ctx {
+                                mapping: true,
+                                ..Ctx::default()
+                            },
+                        );
                         self.write_indent();
                         self.indicator(":", true, false, true);
                     }
-                    self.node(&m[k.as_str()], Ctx { mapping: true, ..Ctx::default() });
+                    self.node(
+                        &m[k.as_str()],
+                        Ctx {
+                            mapping: true,
+                            ..Ctx::default()
+                        },
+                    );
                 }
                 self.pop_indent();
             }
@@ -476,7 +511,13 @@ impl Emitter {
                 for item in a {
                     self.write_indent();
                     self.indicator("-", true, false, true);
-                    self.node(item, Ctx { sequence: true, ..Ctx::default() });
+                    self.node(
+                        item,
+                        Ctx {
+                            sequence: true,
+                            ..Ctx::default()
+                        },
+                    );
                 }
                 self.pop_indent();
             }
@@ -496,7 +537,13 @@ impl Emitter {
             if self.column > BEST_WIDTH {
                 self.write_indent();
             }
-            self.node(item, Ctx { sequence: true, ..Ctx::default() });
+            self.node(
+                item,
+                Ctx {
+                    sequence: true,
+                    ..Ctx::default()
+                },
+            );
         }
         self.flow_level -= 1;
         self.pop_indent();
@@ -517,9 +564,22 @@ impl Emitter {
             if self.column > BEST_WIDTH {
                 self.write_indent();
             }
-            self.scalar(&Value::String(k.clone()), Ctx { mapping: true, simple_key: true, ..Ctx::default() });
+            self.scalar(
+                &Value::String(k.clone()),
+                Ctx {
+                    mapping: true,
+                    simple_key: true,
+                    ..Ctx::default()
+                },
+            );
             self.indicator(":", false, false, false);
-            self.node(&m[k.as_str()], Ctx { mapping: true, ..Ctx::default() });
+            self.node(
+                &m[k.as_str()],
+                Ctx {
+                    mapping: true,
+                    ..Ctx::default()
+                },
+            );
         }
         self.flow_level -= 1;
         self.pop_indent();
@@ -566,7 +626,11 @@ impl Emitter {
         let (mut spaces, mut breaks) = (false, false);
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && chars.get(i + 1) != Some(&' ') {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && chars.get(i + 1) != Some(&' ')
+                {
                     self.write_indent();
                 } else {
                     self.put(c);
@@ -679,7 +743,12 @@ impl Emitter {
                 }
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i > 0 && i + 1 < chars.len() {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i > 0
+                    && i + 1 < chars.len()
+                {
                     self.write_indent();
                     if chars.get(i + 1) == Some(&' ') {
                         self.put('\\');

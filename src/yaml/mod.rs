@@ -11,4 +11,4 @@ pub type Value = serde_json::Value;
 pub type Map = serde_json::Map<String, Value>;
 
 pub use emit::{to_yaml, to_yaml_stream};
-pub use parse::{Document, YamlError, parse_documents, parse_one};
+pub use parse::{Document, YamlError, parse_documents, parse_one, parse_one_lenient};

@@ -23,7 +23,23 @@ pub struct Document {
 
 /// Parses every document of a stream. Empty documents come back as `Value::Null`.
 pub fn parse_documents(src: &str) -> Result<Vec<Document>, YamlError> {
+    parse_stream(src, false)
+}
+
+/// Like `parse_one`, but a repeated mapping key replaces the earlier one instead of
+/// failing, as kustomize reads kustomization files.
+pub fn parse_one_lenient(src: &str) -> Result<Value, YamlError> {
+    let docs = parse_stream(src, true)?;
+    Ok(docs
+        .into_iter()
+        .map(|d| d.value)
+        .find(|v| !v.is_null())
+        .unwrap_or(Value::Null))
+}
+
+fn parse_stream(src: &str, allow_duplicates: bool) -> Result<Vec<Document>, YamlError> {
     let mut b = Builder {
+        allow_duplicates,
         parser: Parser::new_from_str(src),
         anchors: HashMap::new(),
         line: 1,
@@ -40,7 +56,10 @@ pub fn parse_documents(src: &str) -> Result<Vec<Document>, YamlError> {
             Event::DocumentStart(_) => {
                 let (first, line) = b.next()?;
                 if let Event::DocumentEnd = first {
-                    docs.push(Document { value: Value::Null, line });
+                    docs.push(Document {
+                        value: Value::Null,
+                        line,
+                    });
                     continue;
                 }
                 let value = b.node(first)?;
@@ -48,11 +67,17 @@ pub fn parse_documents(src: &str) -> Result<Vec<Document>, YamlError> {
                 b.anchors.clear();
                 let (end, line) = b.next()?;
                 if !matches!(end, Event::DocumentEnd) {
-                    return Err(YamlError { line, message: "expected end of document".into() });
+                    return Err(YamlError {
+                        line,
+                        message: "expected end of document".into(),
+                    });
                 }
             }
             _ => {
-                return Err(YamlError { line, message: "unexpected event".into() });
+                return Err(YamlError {
+                    line,
+                    message: "unexpected event".into(),
+                });
             }
         }
     }
@@ -77,6 +102,7 @@ struct Builder<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     anchors: HashMap<usize, Value>,
     line: usize,
+    allow_duplicates: bool,
     /// Length of the source in characters, to spot a block scalar that ends the text.
     end: usize,
     ends_with_break: bool,
@@ -101,7 +127,10 @@ impl<'a> Builder<'a> {
     }
 
     fn err<T>(&self, message: impl Into<String>) -> Result<T, YamlError> {
-        Err(YamlError { line: self.line, message: message.into() })
+        Err(YamlError {
+            line: self.line,
+            message: message.into(),
+        })
     }
 
     fn node(&mut self, ev: Event<'a>) -> Result<Value, YamlError> {
@@ -179,7 +208,7 @@ impl<'a> Builder<'a> {
                 },
                 _ => return self.err("mapping key must be a scalar"),
             };
-            if let Some(prev) = key_lines.get(&key) {
+            if let Some(prev) = key_lines.get(&key).filter(|_| !self.allow_duplicates) {
                 return Err(YamlError {
                     line,
                     message: format!("mapping key {key:?} already defined at line {prev}"),
@@ -207,7 +236,12 @@ impl<'a> Builder<'a> {
         Ok(Value::Object(map))
     }
 
-    fn scalar(&self, text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, YamlError> {
+    fn scalar(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+    ) -> Result<Value, YamlError> {
         let resolved = match tag {
             None if style == ScalarStyle::Plain => resolve_plain(text, Dialect::V3),
             None => Scalar::Str,
@@ -262,7 +296,11 @@ fn fold_round_trip(value: &str) -> String {
     }
     out.push('\n');
     // Go's check looks at the value's first character, not the current one.
-    let starts_blankz = chars.iter().copied().find(|&c| !is_break(c)).is_none_or(|c| c == ' ' || c == '\t');
+    let starts_blankz = chars
+        .iter()
+        .copied()
+        .find(|&c| !is_break(c))
+        .is_none_or(|c| c == ' ' || c == '\t');
     let (mut breaks, mut leading_spaces) = (true, true);
     let mut column = 0;
     for &c in &chars {
@@ -310,7 +348,10 @@ mod tests {
     #[test]
     fn reads_types_like_yaml_v3() {
         let v = parse_one("a: yes\nb: 010\nc: '1'\nd: ~\ne: 1.50\nf: !!str 3\n").unwrap();
-        assert_eq!(v, json!({"a": "yes", "b": 8, "c": "1", "d": null, "e": 1.5, "f": "3"}));
+        assert_eq!(
+            v,
+            json!({"a": "yes", "b": 8, "c": "1", "d": null, "e": 1.5, "f": "3"})
+        );
     }
 
     #[test]

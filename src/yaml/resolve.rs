@@ -285,7 +285,15 @@ pub fn timestamp_rfc3339(s: &str) -> String {
         }
     }
     let n = |k: usize| nums.get(k).and_then(|x| x.parse::<u32>().ok()).unwrap_or(0);
-    let mut out = format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", n(0), n(1), n(2), n(3), n(4), n(5));
+    let mut out = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        n(0),
+        n(1),
+        n(2),
+        n(3),
+        n(4),
+        n(5)
+    );
     if !frac.is_empty() {
         out.push('.');
         out.push_str(&frac[..frac.len().min(9)]);
@@ -313,12 +321,16 @@ pub fn is_timestamp(s: &str) -> bool {
         std::str::from_utf8(&b[st..*i]).ok()?.parse().ok()
     };
     let year: u32 = s[..4].parse().unwrap_or(0);
-    let Some(month) = num(&mut i, 2) else { return false };
+    let Some(month) = num(&mut i, 2) else {
+        return false;
+    };
     if i >= b.len() || b[i] != b'-' {
         return false;
     }
     i += 1;
-    let Some(day) = num(&mut i, 2) else { return false };
+    let Some(day) = num(&mut i, 2) else {
+        return false;
+    };
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return false;
     }
@@ -330,21 +342,28 @@ pub fn is_timestamp(s: &str) -> bool {
         return false;
     }
     i += 1;
-    let Some(h) = num(&mut i, 2) else { return false };
+    let Some(h) = num(&mut i, 2) else {
+        return false;
+    };
     if i >= b.len() || b[i] != b':' {
         return false;
     }
     i += 1;
-    let Some(m) = num(&mut i, 2) else { return false };
+    let Some(m) = num(&mut i, 2) else {
+        return false;
+    };
     if i >= b.len() || b[i] != b':' {
         return false;
     }
     i += 1;
-    let Some(sec) = num(&mut i, 2) else { return false };
+    let Some(sec) = num(&mut i, 2) else {
+        return false;
+    };
     if h > 23 || m > 59 || sec > 59 {
         return false;
     }
-    if i < b.len() && (b[i] == b'.' || b[i] == b',') && i + 1 < b.len() && b[i + 1].is_ascii_digit() {
+    if i < b.len() && (b[i] == b'.' || b[i] == b',') && i + 1 < b.len() && b[i + 1].is_ascii_digit()
+    {
         i += 1;
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
@@ -409,8 +428,14 @@ mod tests {
         assert!(is_timestamp("2001-12-14 21:59:43.10"));
         assert!(!is_timestamp("2001-12-14 21:59:43.10 -5"));
         assert_eq!(timestamp_rfc3339("2024-01-01"), "2024-01-01T00:00:00Z");
-        assert_eq!(timestamp_rfc3339("2001-12-14t21:59:43.10-05:00"), "2001-12-14T21:59:43.1-05:00");
-        assert_eq!(timestamp_rfc3339("2024-1-2 3:04:05"), "2024-01-02T03:04:05Z");
+        assert_eq!(
+            timestamp_rfc3339("2001-12-14t21:59:43.10-05:00"),
+            "2001-12-14T21:59:43.1-05:00"
+        );
+        assert_eq!(
+            timestamp_rfc3339("2024-1-2 3:04:05"),
+            "2024-01-02T03:04:05Z"
+        );
         assert!(is_base60_float("1:20"));
         assert!(!is_base60_float("1:70"));
         assert!(!is_base60_float("a:1"));
