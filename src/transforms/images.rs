@@ -49,12 +49,12 @@ fn walk_containers(v: &mut Value, update: &dyn Fn(&mut String)) {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
                 walk_containers(x, update);
-                if k == "containers" || k == "initContainers" {
-                    if let Value::Array(items) = x {
-                        for it in items {
-                            if let Some(Value::String(s)) = it.get_mut("image") {
-                                update(s);
-                            }
+                if (k == "containers" || k == "initContainers")
+                    && let Value::Array(items) = x
+                {
+                    for it in items {
+                        if let Some(Value::String(s)) = it.get_mut("image") {
+                            update(s);
                         }
                     }
                 }

@@ -208,23 +208,23 @@ impl Ctx<'_> {
                     && prev.iter().any(|id| id.gvk.is_selected_by(self.target))
             })
             .collect();
-        if self.path.ends_with("roleRef/name") {
-            if let Some(rr) = self.referrer.obj.get("roleRef") {
-                let g = rr.get("apiGroup").and_then(Value::as_str);
-                let k = rr.get("kind").and_then(Value::as_str);
-                if let (Some(g), Some(k)) = (g, k) {
-                    let sel = Gvk {
-                        group: g.into(),
-                        version: String::new(),
-                        kind: k.into(),
-                    };
-                    c.retain(|&i| {
-                        all[i]
-                            .prev_ids()
-                            .iter()
-                            .any(|id| id.gvk.is_selected_by(&sel))
-                    });
-                }
+        if self.path.ends_with("roleRef/name")
+            && let Some(rr) = self.referrer.obj.get("roleRef")
+        {
+            let g = rr.get("apiGroup").and_then(Value::as_str);
+            let k = rr.get("kind").and_then(Value::as_str);
+            if let (Some(g), Some(k)) = (g, k) {
+                let sel = Gvk {
+                    group: g.into(),
+                    version: String::new(),
+                    kind: k.into(),
+                };
+                c.retain(|&i| {
+                    all[i]
+                        .prev_ids()
+                        .iter()
+                        .any(|id| id.gvk.is_selected_by(&sel))
+                });
             }
         }
         let rid = self.referrer.cur_id();

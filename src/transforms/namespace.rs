@@ -30,14 +30,12 @@ pub fn apply_namespace(resources: &mut [Resource], ns: &str) -> Result<()> {
             .map_err(|e| err(r, e))?;
         }
         let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
-        if is_binding {
-            if let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
-                for s in subjects.iter_mut() {
-                    if let Value::Object(m) = s {
-                        if m.get("name").and_then(Value::as_str) == Some("default") {
-                            m.insert("namespace".into(), Value::String(ns.to_string()));
-                        }
-                    }
+        if is_binding && let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
+            for s in subjects.iter_mut() {
+                if let Value::Object(m) = s
+                    && m.get("name").and_then(Value::as_str) == Some("default")
+                {
+                    m.insert("namespace".into(), Value::String(ns.to_string()));
                 }
             }
         }

@@ -159,10 +159,11 @@ pub fn apply(r: &mut Resource, patch: &Resource) -> Result<()> {
     if r.namespace() != ns {
         r.set_namespace(&ns);
     }
-    if !patch.allow_kind_change && r.kind() != kind {
-        if let Some(m) = r.obj.as_object_mut() {
-            m.insert("kind".into(), Value::String(kind));
-        }
+    if !patch.allow_kind_change
+        && r.kind() != kind
+        && let Some(m) = r.obj.as_object_mut()
+    {
+        m.insert("kind".into(), Value::String(kind));
     }
     Ok(())
 }

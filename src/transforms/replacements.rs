@@ -64,10 +64,10 @@ fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
             .find(|x| x.get(k).map(crate::resource::scalar_string).as_deref() == Some(val))?;
         return lookup(item, rest);
     }
-    if let Ok(i) = head.parse::<usize>() {
-        if let Some(a) = v.as_array() {
-            return lookup(a.get(i)?, rest);
-        }
+    if let Ok(i) = head.parse::<usize>()
+        && let Some(a) = v.as_array()
+    {
+        return lookup(a.get(i)?, rest);
     }
     lookup(v.get(head.as_str())?, rest)
 }
@@ -102,13 +102,13 @@ fn set_path(
         }
         return Ok(());
     }
-    if let Value::Array(items) = v {
-        if let Ok(i) = head.parse::<usize>() {
-            return match items.get_mut(i) {
-                Some(it) => set_path(it, rest, val, create),
-                None => Ok(()),
-            };
-        }
+    if let Value::Array(items) = v
+        && let Ok(i) = head.parse::<usize>()
+    {
+        return match items.get_mut(i) {
+            Some(it) => set_path(it, rest, val, create),
+            None => Ok(()),
+        };
     }
     let Value::Object(m) = v else { return Ok(()) };
     if !m.contains_key(head.as_str()) {

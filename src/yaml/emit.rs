@@ -52,7 +52,6 @@ pub fn to_yaml_stream<'a>(docs: impl IntoIterator<Item = &'a Value>) -> String {
 #[derive(Default, Clone, Copy)]
 struct Ctx {
     root: bool,
-    sequence: bool,
     mapping: bool,
     simple_key: bool,
 }
@@ -326,7 +325,7 @@ pub fn number_text(n: &serde_json::Number) -> String {
         if f == 0.0 {
             return "0".into();
         }
-        if f >= i64::MIN as f64 && f < 9.223_372_036_854_775_808e18 {
+        if f >= i64::MIN as f64 && f < 9.223_372_036_854_776e18 {
             return (f as i64).to_string();
         }
         if f > 0.0 && f < 1.844_674_407_370_955_2e19 {
@@ -358,10 +357,8 @@ pub fn go_format_g(f: f64) -> String {
     if neg {
         out.push('-');
     }
-    if !(-4..21).contains(&exp) || exp >= 21 {
-        // unreachable bound kept simple; handled below
-    }
-    if exp < -4 || exp >= 21.min(eprec(&digits)) {
+    // Shortest formatting picks %e when the exponent is below -4 or at least 6.
+    if !(-4..6).contains(&exp) {
         out.push_str(&digits[..1]);
         if digits.len() > 1 {
             out.push('.');
@@ -394,11 +391,6 @@ pub fn go_format_g(f: f64) -> String {
         }
     }
     out
-}
-
-fn eprec(_digits: &str) -> i32 {
-    // Shortest formatting decides between %e and %f with precision 6.
-    6
 }
 
 impl Emitter {
@@ -511,13 +503,7 @@ impl Emitter {
                 for item in a {
                     self.write_indent();
                     self.indicator("-", true, false, true);
-                    self.node(
-                        item,
-                        Ctx {
-                            sequence: true,
-                            ..Ctx::default()
-                        },
-                    );
+                    self.node(item, Ctx::default());
                 }
                 self.pop_indent();
             }
@@ -537,13 +523,7 @@ impl Emitter {
             if self.column > BEST_WIDTH {
                 self.write_indent();
             }
-            self.node(
-                item,
-                Ctx {
-                    sequence: true,
-                    ..Ctx::default()
-                },
-            );
+            self.node(item, Ctx::default());
         }
         self.flow_level -= 1;
         self.pop_indent();

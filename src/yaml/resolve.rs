@@ -72,10 +72,10 @@ pub fn resolve_plain(s: &str, dialect: Dialect) -> Scalar {
                     return Scalar::Uint(v);
                 }
             }
-            if is_yaml_style_float(&plain) {
-                if let Some(f) = go_parse_float(&plain) {
-                    return Scalar::Float(f);
-                }
+            if is_yaml_style_float(&plain)
+                && let Some(f) = go_parse_float(&plain)
+            {
+                return Scalar::Float(f);
             }
             let (neg, rest) = match plain.strip_prefix('-') {
                 Some(r) => (true, r),
@@ -88,15 +88,15 @@ pub fn resolve_plain(s: &str, dialect: Dialect) -> Scalar {
             } else {
                 None
             };
-            if let Some((digits, radix)) = radix {
-                if let Ok(v) = u128::from_str_radix(digits, radix) {
-                    let v = v as i128 * if neg { -1 } else { 1 };
-                    if let Ok(v) = i64::try_from(v) {
-                        return Scalar::Int(v);
-                    }
-                    if let Ok(v) = u64::try_from(v) {
-                        return Scalar::Uint(v);
-                    }
+            if let Some((digits, radix)) = radix
+                && let Ok(v) = u128::from_str_radix(digits, radix)
+            {
+                let v = v as i128 * if neg { -1 } else { 1 };
+                if let Ok(v) = i64::try_from(v) {
+                    return Scalar::Int(v);
+                }
+                if let Ok(v) = u64::try_from(v) {
+                    return Scalar::Uint(v);
                 }
             }
             Scalar::Str
@@ -384,7 +384,9 @@ pub fn is_timestamp(s: &str) -> bool {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
