@@ -532,3 +532,55 @@ fn run_builtin_transformer(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::MemFs;
+
+    fn render(fs: &MemFs, dir: &str) -> String {
+        build(fs, Path::new(dir), &BuildOptions::default())
+            .expect("build")
+            .to_yaml()
+    }
+
+    #[test]
+    fn overlay_in_memory_renames_and_fixes_references() {
+        let mut fs = MemFs::new();
+        fs.add("base/kustomization.yaml", "resources:\n- d.yaml\nconfigMapGenerator:\n- name: cfg\n  literals:\n  - a=b\n")
+            .add(
+                "base/d.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      volumes:\n      - name: v\n        configMap:\n          name: cfg\n",
+            )
+            .add("prod/kustomization.yaml", "namePrefix: p-\nnamespace: shop\nresources:\n- ../base\n");
+        let out = render(&fs, "prod");
+        // The generated ConfigMap got prefix and hash; the Deployment's reference follows.
+        let cm_name = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("name: p-cfg-"))
+            .expect("renamed configmap")
+            .trim();
+        assert_eq!(out.matches(cm_name).count(), 2, "{out}");
+        assert!(out.contains("name: p-web\n  namespace: shop"), "{out}");
+        // Legacy order puts the ConfigMap before the Deployment.
+        assert!(out.find("kind: ConfigMap").unwrap() < out.find("kind: Deployment").unwrap());
+    }
+
+    #[test]
+    fn reorder_none_keeps_input_order() {
+        let mut fs = MemFs::new();
+        fs.add("k/kustomization.yaml", "resources:\n- a.yaml\n")
+            .add("k/a.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n");
+        let opts = BuildOptions {
+            reorder: Reorder::None,
+            ..Default::default()
+        };
+        let out = build(&fs, Path::new("k"), &opts).expect("build").to_yaml();
+        assert!(out.starts_with("apiVersion: apps/v1"), "{out}");
+        let legacy = render(&fs, "k");
+        assert!(
+            legacy.starts_with("apiVersion: v1\nkind: Namespace"),
+            "{legacy}"
+        );
+    }
+}

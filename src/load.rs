@@ -236,6 +236,17 @@ pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> 
 }
 
 fn nil_in_list(v: &Value, path: String) -> Option<String> {
+    // Cheap check first; the path is only spelled out for the error.
+    fn has_nil(v: &Value) -> bool {
+        match v {
+            Value::Object(m) => m.values().any(has_nil),
+            Value::Array(a) => a.iter().any(|x| x.is_null() || has_nil(x)),
+            _ => false,
+        }
+    }
+    if !has_nil(v) {
+        return None;
+    }
     match v {
         Value::Object(m) => m
             .iter()

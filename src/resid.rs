@@ -43,11 +43,19 @@ impl Gvk {
     /// kustomize's precomputed table, keyed by exact apiVersion and kind; anything else
     /// counts as namespaced.
     pub fn is_cluster_scoped(&self) -> bool {
+        static TABLE: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+            std::sync::OnceLock::new();
+        let table = TABLE.get_or_init(|| {
+            CLUSTER_SCOPED
+                .lines()
+                .filter_map(|l| l.split_once('\t'))
+                .collect()
+        });
+        if !table.iter().any(|(_, k)| *k == self.kind) {
+            return false;
+        }
         let av = self.api_version();
-        CLUSTER_SCOPED.lines().any(|l| {
-            let mut it = l.split('\t');
-            it.next() == Some(av.as_str()) && it.next() == Some(self.kind.as_str())
-        })
+        table.iter().any(|(a, k)| *a == av && *k == self.kind)
     }
 }
 

@@ -52,20 +52,32 @@ pub fn fix(resources: &mut [Resource]) -> Result<()> {
             }
         }
     }
+    if work.is_empty() {
+        return Ok(());
+    }
     work.sort_by_key(|w| w.0);
     let snapshot: Vec<Resource> = resources.to_vec();
+    let prev: Vec<Vec<ResId>> = snapshot.iter().map(Resource::prev_ids).collect();
+    let mut current: Option<(usize, Resource, Vec<usize>)> = None;
     for (i, fs, target) in work {
-        let candidates = could_be_referenced(&snapshot, &resources[i]);
-        let referrer = resources[i].clone();
+        if current.as_ref().is_none_or(|(c, _, _)| *c != i) {
+            current = Some((
+                i,
+                resources[i].clone(),
+                could_be_referenced(&snapshot, &resources[i]),
+            ));
+        }
+        let (_, referrer, candidates) = current.as_ref().expect("set above");
         let ctx = Ctx {
-            referrer: &referrer,
+            referrer,
             target: &target,
             path: &fs.path,
             all: &snapshot,
+            prev: &prev,
         };
         let mut obj = std::mem::take(&mut resources[i].obj);
         let res = walk(&mut obj, &split_path(&fs.path), None, &mut |node| {
-            ctx.set(node, &candidates)
+            ctx.set(node, candidates)
         });
         resources[i].obj = obj;
         res.map_err(|e| Error::Resource {
@@ -110,6 +122,8 @@ struct Ctx<'a> {
     target: &'a Gvk,
     path: &'a str,
     all: &'a [Resource],
+    /// Previous ids of every resource in `all`, computed once.
+    prev: &'a [Vec<ResId>],
 }
 
 impl Ctx<'_> {

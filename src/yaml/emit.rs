@@ -12,7 +12,7 @@ const BEST_WIDTH: i32 = 80;
 /// Writes one document the way `yaml.Marshal` in sigs.k8s.io/yaml does.
 pub fn to_yaml(v: &Value) -> String {
     let mut e = Emitter {
-        out: String::new(),
+        out: String::with_capacity(2048),
         column: 0,
         indent: -1,
         indents: Vec::new(),
@@ -39,7 +39,7 @@ pub fn to_yaml(v: &Value) -> String {
 
 /// Writes several documents separated by `---`, as kustomize's `AsYaml` does.
 pub fn to_yaml_stream<'a>(docs: impl IntoIterator<Item = &'a Value>) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(8192);
     for (i, d) in docs.into_iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
