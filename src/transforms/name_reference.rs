@@ -217,7 +217,7 @@ impl Ctx<'_> {
         let mut c: Vec<usize> = cands
             .into_iter()
             .filter(|&i| {
-                let prev = all[i].prev_ids();
+                let prev = &self.prev[i];
                 prev.iter().any(|id| id.name == old)
                     && prev.iter().any(|id| id.gvk.is_selected_by(self.target))
             })
@@ -233,12 +233,7 @@ impl Ctx<'_> {
                     version: String::new(),
                     kind: k.into(),
                 };
-                c.retain(|&i| {
-                    all[i]
-                        .prev_ids()
-                        .iter()
-                        .any(|id| id.gvk.is_selected_by(&sel))
-                });
+                c.retain(|&i| self.prev[i].iter().any(|id| id.gvk.is_selected_by(&sel)));
             }
         }
         let rid = self.referrer.cur_id();
