@@ -602,37 +602,7 @@ impl Emitter {
         if !self.whitespace {
             self.put(' ');
         }
-        let chars: Vec<char> = value.chars().collect();
-        let (mut spaces, mut breaks) = (false, false);
-        for (i, &c) in chars.iter().enumerate() {
-            if c == ' ' {
-                if allow_breaks
-                    && !spaces
-                    && self.column > BEST_WIDTH
-                    && chars.get(i + 1) != Some(&' ')
-                {
-                    self.write_indent();
-                } else {
-                    self.put(c);
-                }
-                spaces = true;
-            } else if is_break(c) {
-                if !breaks && c == '\n' {
-                    self.put_break();
-                }
-                self.write_break_char(c);
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                self.put(c);
-                self.indention = false;
-                spaces = false;
-                breaks = false;
-            }
-        }
+        self.folded_text(value, allow_breaks, false);
         self.whitespace = false;
         self.indention = false;
         if root {
@@ -642,15 +612,24 @@ impl Emitter {
 
     fn single_quoted(&mut self, value: &str, allow_breaks: bool) {
         self.indicator("'", true, false, false);
+        self.folded_text(value, allow_breaks, true);
+        self.indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    /// The text of a plain or single-quoted scalar: long lines fold at a space past the
+    /// width, line breaks are doubled; quoted text never folds at its ends and doubles `'`.
+    fn folded_text(&mut self, value: &str, allow_breaks: bool, quoted: bool) {
         let chars: Vec<char> = value.chars().collect();
         let (mut spaces, mut breaks) = (false, false);
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
+                let inside = !quoted || (i > 0 && i + 1 < chars.len());
                 if allow_breaks
                     && !spaces
                     && self.column > BEST_WIDTH
-                    && i > 0
-                    && i + 1 < chars.len()
+                    && inside
                     && chars.get(i + 1) != Some(&' ')
                 {
                     self.write_indent();
@@ -669,7 +648,7 @@ impl Emitter {
                 if breaks {
                     self.write_indent();
                 }
-                if c == '\'' {
+                if quoted && c == '\'' {
                     self.put('\'');
                 }
                 self.put(c);
@@ -678,9 +657,6 @@ impl Emitter {
                 breaks = false;
             }
         }
-        self.indicator("'", false, false, false);
-        self.whitespace = false;
-        self.indention = false;
     }
 
     fn double_quoted(&mut self, value: &str, allow_breaks: bool) {
