@@ -176,9 +176,13 @@ impl Resource {
     }
 }
 
-/// True when the shorter slice is the tail of the longer one.
+/// True when the shorter slice is the tail of the longer one; an empty slice only
+/// matches another empty one.
 fn same_ending(a: &[String], b: &[String]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.is_empty() {
+        return long.is_empty();
+    }
     long[long.len() - short.len()..] == *short
 }
 
