@@ -1,7 +1,7 @@
 //! Transform stage: `replicas`. Sets spec.replicas on the named workloads. Must not touch
 //! other fields.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fieldspec::{Create, apply, builtin, split_path};
 use crate::resource::Resource;
 use crate::yaml::Value;
@@ -9,13 +9,21 @@ use crate::yaml::Value;
 pub fn apply_replicas(resources: &mut [Resource], replicas: &[(String, i64)]) -> Result<()> {
     let specs = builtin("replicas");
     for (name, count) in replicas {
-        for r in resources.iter_mut() {
-            let ids = r.all_ids();
-            if !ids.iter().any(|id| &id.name == name) {
-                continue;
-            }
-            let gvk = r.gvk();
-            for fs in specs.iter().filter(|fs| fs.matches(&gvk)) {
+        let mut found = false;
+        for fs in &specs {
+            for r in resources.iter_mut() {
+                // Any current or previous id with this name and the spec's kind.
+                let selected = r
+                    .all_ids()
+                    .iter()
+                    .any(|id| &id.name == name && id.gvk.is_selected_by(&fs.gvk));
+                if !selected {
+                    continue;
+                }
+                found = true;
+                if !fs.matches(&r.gvk()) {
+                    continue;
+                }
                 apply(
                     &mut r.obj,
                     &split_path(&fs.path),
@@ -25,9 +33,32 @@ pub fn apply_replicas(resources: &mut [Resource], replicas: &[(String, i64)]) ->
                         Ok(())
                     },
                 )
-                .map_err(crate::error::Error::Msg)?;
+                .map_err(Error::Msg)?;
             }
+        }
+        if !found {
+            let kinds: Vec<&str> = specs.iter().map(|f| f.gvk.kind.as_str()).collect();
+            return Err(Error::msg(format!(
+                "replicas: resource with name {name} does not match a config with the following kinds {kinds:?}"
+            )));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sets_count_by_name_and_refuses_unknown_names() {
+        let mut rs = vec![Resource::new(
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {}}),
+            "t",
+        )];
+        apply_replicas(&mut rs, &[("web".into(), 3)]).unwrap();
+        assert_eq!(rs[0].obj["spec"]["replicas"], 3);
+        assert!(apply_replicas(&mut rs, &[("nope".into(), 1)]).is_err());
+    }
 }
