@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Render a kustomization directory, byte-for-byte as kustomize v5.5.0
     Build(commands::build::Args),
+    /// Seal a Secret for the Bitnami sealed-secrets controller (kubeseal-compatible)
+    Seal(commands::seal::Args),
 }
 
 fn main() {
@@ -33,6 +35,7 @@ fn main() {
     };
     let result = match &cli.command {
         Command::Build(a) => commands::build::run(a),
+        Command::Seal(a) => commands::seal::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -1,3 +1,4 @@
 //! Commands: thin wiring from the command line to the library. Each prints its own output.
 
 pub mod build;
+pub mod seal;

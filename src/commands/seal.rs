@@ -1,0 +1,174 @@
+//! `manifesto seal`: Secret → SealedSecret with the controller's certificate, one raw value,
+//! merging into an existing SealedSecret file, and the recovery path (to stdout only).
+
+use super::build::write_atomic;
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use manifesto::seal::{self, Certificate, Scope, SealOptions};
+use manifesto::yaml::{self, Value};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The sealed-secrets controller's certificate (PEM)
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// The Secret to seal (YAML or JSON); `-` for stdin
+    #[arg(short = 'f', long = "file", default_value = "-")]
+    pub file: String,
+    /// strict (default), namespace-wide or cluster-wide; overrides the Secret's annotations
+    #[arg(long, value_parser = ["strict", "namespace-wide", "cluster-wide"])]
+    pub scope: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long = "output", default_value = "yaml", value_parser = ["yaml", "json"])]
+    pub format: String,
+    /// Write the SealedSecret to this file (atomically) instead of stdout
+    #[arg(short = 'w', long = "write")]
+    pub write: Option<PathBuf>,
+    /// Seal a Secret with no data
+    #[arg(long)]
+    pub allow_empty_data: bool,
+    /// Print one sealed value (for hand edits); needs --from-file, and --name/--namespace as the scope requires
+    #[arg(long)]
+    pub raw: bool,
+    #[arg(long, requires = "raw")]
+    pub from_file: Option<PathBuf>,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Add or replace the sealed keys of this existing SealedSecret file, keeping the rest
+    #[arg(long)]
+    pub merge_into: Option<PathBuf>,
+    /// Decrypt a SealedSecret to a Secret on stdout (disaster recovery)
+    #[arg(long)]
+    pub recovery_unseal: bool,
+    /// Private key(s) for --recovery-unseal (a PEM file may hold several)
+    #[arg(long)]
+    pub recovery_private_key: Vec<PathBuf>,
+}
+
+fn read_input(file: &str) -> Result<(Vec<u8>, String)> {
+    if file == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading stdin")?;
+        Ok((buf, "<stdin>".into()))
+    } else {
+        Ok((
+            std::fs::read(file).with_context(|| format!("reading {file}"))?,
+            file.to_string(),
+        ))
+    }
+}
+
+fn parse_object(bytes: &[u8], origin: &str) -> Result<Value> {
+    let text = std::str::from_utf8(bytes).with_context(|| format!("{origin}: not UTF-8"))?;
+    if text.trim_start().starts_with('{')
+        && let Ok(v) = serde_json::from_str(text)
+    {
+        return Ok(v);
+    }
+    // Parse errors name the line, never echo the content.
+    yaml::parse_one(text).map_err(|e| anyhow::anyhow!("{origin}: line {}: {}", e.line, e.message))
+}
+
+fn load_cert(path: &Option<PathBuf>) -> Result<Certificate> {
+    let Some(p) = path else {
+        bail!("--cert CERT.pem is required")
+    };
+    let pem = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+    Certificate::from_pem(&pem).with_context(|| format!("{}", p.display()))
+}
+
+fn render(v: &Value, format: &str) -> String {
+    if format == "json" {
+        let mut s = serde_json::to_string_pretty(v).expect("values serialise");
+        s.push('\n');
+        s
+    } else {
+        yaml::to_yaml(v)
+    }
+}
+
+fn emit(text: &str, write: &Option<PathBuf>) -> Result<()> {
+    match write {
+        Some(p) => write_atomic(p, text),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .context("writing to stdout"),
+    }
+}
+
+pub fn run(a: &Args) -> Result<i32> {
+    let scope = a.scope.as_deref().map(Scope::parse).transpose()?;
+    if a.recovery_unseal {
+        if a.write.is_some() {
+            bail!(
+                "--recovery-unseal prints to stdout only; a plaintext Secret is never written to disk"
+            );
+        }
+        if a.recovery_private_key.is_empty() {
+            bail!("--recovery-unseal needs --recovery-private-key KEY.pem");
+        }
+        let mut keys = Vec::new();
+        for p in &a.recovery_private_key {
+            let pem =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            keys.extend(
+                seal::private_keys_from_pem(&pem).with_context(|| format!("{}", p.display()))?,
+            );
+        }
+        let (bytes, origin) = read_input(&a.file)?;
+        let sealed = parse_object(&bytes, &origin)?;
+        let secret = seal::unseal(&sealed, &keys).with_context(|| origin.clone())?;
+        std::io::stdout()
+            .lock()
+            .write_all(render(&secret, &a.format).as_bytes())?;
+        return Ok(0);
+    }
+    let cert = load_cert(&a.cert)?;
+    let opts = SealOptions {
+        allow_empty_data: a.allow_empty_data,
+    };
+    if a.raw {
+        let Some(f) = &a.from_file else {
+            bail!("--raw needs --from-file FILE")
+        };
+        let scope = scope.unwrap_or(Scope::Strict);
+        let ns = a.namespace.clone().unwrap_or_default();
+        let name = a.name.clone().unwrap_or_default();
+        if scope != Scope::ClusterWide && ns.is_empty() {
+            bail!("--raw with scope {scope:?} needs --namespace");
+        }
+        if scope == Scope::Strict && name.is_empty() {
+            bail!("--raw with strict scope needs --name");
+        }
+        let value = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        let sealed = seal::encrypt(&cert, &seal::label(scope, &ns, &name), &value)?;
+        let text = base64::engine::general_purpose::STANDARD.encode(sealed);
+        return emit(&text, &a.write).map(|_| 0);
+    }
+    let (bytes, origin) = read_input(&a.file)?;
+    let secret = parse_object(&bytes, &origin)?;
+    if let Some(target) = &a.merge_into {
+        let text = std::fs::read_to_string(target)
+            .with_context(|| format!("reading {}", target.display()))?;
+        let mut existing = parse_object(text.as_bytes(), &target.display().to_string())?;
+        seal::merge_into(&mut existing, &secret, &cert, opts)
+            .with_context(|| target.display().to_string())?;
+        let out = if target.extension().is_some_and(|e| e == "json") {
+            render(&existing, "json")
+        } else {
+            yaml::to_yaml(&existing)
+        };
+        write_atomic(Path::new(target), &out)?;
+        return Ok(0);
+    }
+    let sealed = seal::seal(&secret, &cert, scope, opts).with_context(|| origin.clone())?;
+    emit(&render(&sealed, &a.format), &a.write)?;
+    Ok(0)
+}
