@@ -499,6 +499,91 @@ pub fn merge_into(
     Ok(keys)
 }
 
+/// Writes new `spec.encryptedData` entries into the text of a SealedSecret YAML file,
+/// changing only the lines of those entries: comments, order, quoting and blank lines
+/// elsewhere stay byte for byte.
+pub fn merge_encrypted_text(text: &str, entries: &[(String, String)]) -> Result<String> {
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    if lines.last().is_some_and(|l| !l.ends_with('\n')) {
+        lines.last_mut().expect("non-empty").push('\n');
+    }
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let is_content = |l: &str| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#')
+    };
+    let spec = lines
+        .iter()
+        .position(|l| indent(l) == 0 && l.trim_end().starts_with("spec:"))
+        .ok_or_else(|| SealError::Input("no top-level spec: in the SealedSecret file".into()))?;
+    let block_end = |from: usize, ind: usize, lines: &[String]| {
+        let mut j = from + 1;
+        while j < lines.len() && (!is_content(&lines[j]) || indent(&lines[j]) > ind) {
+            j += 1;
+        }
+        // Trailing blank or comment lines belong to what follows.
+        while j > from + 1 && !is_content(&lines[j - 1]) {
+            j -= 1;
+        }
+        j
+    };
+    let spec_end = block_end(spec, 0, &lines);
+    let ed = (spec + 1..spec_end)
+        .find(|&i| is_content(&lines[i]) && lines[i].trim_start().starts_with("encryptedData:"))
+        .ok_or_else(|| SealError::Input("no spec.encryptedData in the SealedSecret file".into()))?;
+    let ed_indent = indent(&lines[ed]);
+    if lines[ed].trim_end().ends_with("{}") {
+        lines[ed] = format!("{}encryptedData:\n", " ".repeat(ed_indent));
+    }
+    let mut end = block_end(ed, ed_indent, &lines);
+    let child_indent = (ed + 1..end)
+        .find(|&i| is_content(&lines[i]))
+        .map(|i| indent(&lines[i]))
+        .unwrap_or(ed_indent + 2);
+    for (key, value) in entries {
+        let plain_key = key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !key.starts_with(['-', '.']);
+        let key_text = if plain_key {
+            key.clone()
+        } else {
+            serde_json::to_string(key).expect("string")
+        };
+        let new_line = format!("{}{key_text}: {value}\n", " ".repeat(child_indent));
+        let found = (ed + 1..end).find(|&i| {
+            indent(&lines[i]) == child_indent && {
+                let t = lines[i].trim_start();
+                let k = t
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches(['"', '\'']);
+                k == key
+            }
+        });
+        match found {
+            Some(i) => {
+                let mut j = i + 1;
+                while j < end
+                    && (!is_content(&lines[j]) || indent(&lines[j]) > child_indent)
+                    && lines[j].trim() != ""
+                {
+                    j += 1;
+                }
+                lines.splice(i..j, [new_line]);
+                end = block_end(ed, ed_indent, &lines);
+            }
+            None => {
+                lines.insert(end, new_line);
+                end += 1;
+            }
+        }
+    }
+    Ok(lines.concat())
+}
+
 /// Recovery: decrypts a SealedSecret back into a Secret with the controller's private keys.
 pub fn unseal(sealed: &Value, keys: &[RsaPrivateKey]) -> Result<Value> {
     if str_field(sealed, &["kind"]) != "SealedSecret" {
@@ -545,4 +630,31 @@ pub fn unseal(sealed: &Value, keys: &[RsaPrivateKey]) -> Result<Value> {
         out.insert("immutable".into(), i.clone());
     }
     Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "# keep me\napiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db # inline\nspec:\n  encryptedData:\n    a: AAAA\n    # about b\n    b: BBBB\n\n  template:\n    type: Opaque\n";
+
+    #[test]
+    fn text_merge_replaces_in_place_and_appends_new_keys() {
+        let out = merge_encrypted_text(
+            FILE,
+            &[("b".into(), "NEWB".into()), ("c".into(), "CCCC".into())],
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            FILE.replace("    b: BBBB\n", "    b: NEWB\n    c: CCCC\n"),
+        );
+    }
+
+    #[test]
+    fn text_merge_fills_an_empty_inline_map() {
+        let f = "spec:\n  encryptedData: {}\n  template: {}\n";
+        let out = merge_encrypted_text(f, &[("x".into(), "XX".into())]).unwrap();
+        assert_eq!(out, "spec:\n  encryptedData:\n    x: XX\n  template: {}\n");
+    }
 }
