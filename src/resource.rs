@@ -2,7 +2,7 @@
 //! (previous ids, name prefixes and suffixes, generator options). Must not read files.
 
 use crate::resid::{Gvk, ResId};
-use crate::yaml::{Map, Value};
+use crate::yaml::{Map, Value, str_at};
 
 /// How a generated object meets an existing one with the same id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,17 +26,6 @@ pub struct Resource {
     pub allow_kind_change: bool,
     /// Where the object came from, for error messages.
     pub source: String,
-}
-
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
-    let mut cur = v;
-    for p in path {
-        match cur.get(p) {
-            Some(n) => cur = n,
-            None => return "",
-        }
-    }
-    cur.as_str().unwrap_or("")
 }
 
 impl Resource {

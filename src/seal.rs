@@ -3,7 +3,7 @@
 //! recovery path. Pure library: never prints, never writes files, never puts a plaintext
 //! value in an error message.
 
-use crate::yaml::{Map, Value};
+use crate::yaml::{Map, Value, str_at};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
@@ -285,17 +285,6 @@ fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
 
-fn str_field<'a>(v: &'a Value, path: &[&str]) -> &'a str {
-    let mut cur = v;
-    for p in path {
-        match cur.get(p) {
-            Some(x) => cur = x,
-            None => return "",
-        }
-    }
-    cur.as_str().unwrap_or("")
-}
-
 fn is_true(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::String(s)) if s == "true") || matches!(v, Some(Value::Bool(true)))
 }
@@ -325,17 +314,17 @@ pub fn seal(
     scope: Option<Scope>,
     opts: SealOptions,
 ) -> Result<Value> {
-    if str_field(secret, &["kind"]) != "Secret" {
+    if str_at(secret, &["kind"]) != "Secret" {
         return Err(SealError::Input(format!(
             "expected a Secret, got kind {:?}",
-            str_field(secret, &["kind"])
+            str_at(secret, &["kind"])
         )));
     }
     let scope = scope
         .or_else(|| scope_from_annotations(secret))
         .unwrap_or(Scope::Strict);
-    let name = str_field(secret, &["metadata", "name"]);
-    let namespace = str_field(secret, &["metadata", "namespace"]);
+    let name = str_at(secret, &["metadata", "name"]);
+    let namespace = str_at(secret, &["metadata", "namespace"]);
     if scope != Scope::ClusterWide && namespace.is_empty() {
         return Err(SealError::Input(format!(
             "a {} secret needs metadata.namespace",
@@ -392,8 +381,8 @@ pub fn seal(
 }
 
 fn sealed_object(secret: &Value, scope: Scope, encrypted: Map) -> Value {
-    let name = str_field(secret, &["metadata", "name"]).to_string();
-    let namespace = str_field(secret, &["metadata", "namespace"]).to_string();
+    let name = str_at(secret, &["metadata", "name"]).to_string();
+    let namespace = str_at(secret, &["metadata", "namespace"]).to_string();
     let mut md = Map::new();
     md.insert("name".into(), Value::String(name.clone()));
     if !namespace.is_empty() {
@@ -466,7 +455,7 @@ pub fn merge_into(
     cert: &Certificate,
     opts: SealOptions,
 ) -> Result<Vec<String>> {
-    if str_field(existing, &["kind"]) != "SealedSecret" {
+    if str_at(existing, &["kind"]) != "SealedSecret" {
         return Err(SealError::Input(
             "the file to merge into is not a SealedSecret".into(),
         ));
@@ -476,11 +465,11 @@ pub fn merge_into(
     if let Some(md) = target.get_mut("metadata").and_then(Value::as_object_mut) {
         md.insert(
             "name".into(),
-            Value::String(str_field(existing, &["metadata", "name"]).into()),
+            Value::String(str_at(existing, &["metadata", "name"]).into()),
         );
         md.insert(
             "namespace".into(),
-            Value::String(str_field(existing, &["metadata", "namespace"]).into()),
+            Value::String(str_at(existing, &["metadata", "namespace"]).into()),
         );
     }
     let fresh = seal(&target, cert, Some(scope), opts)?;
@@ -586,12 +575,12 @@ pub fn merge_encrypted_text(text: &str, entries: &[(String, String)]) -> Result<
 
 /// Recovery: decrypts a SealedSecret back into a Secret with the controller's private keys.
 pub fn unseal(sealed: &Value, keys: &[RsaPrivateKey]) -> Result<Value> {
-    if str_field(sealed, &["kind"]) != "SealedSecret" {
+    if str_at(sealed, &["kind"]) != "SealedSecret" {
         return Err(SealError::Input("expected a SealedSecret".into()));
     }
     let scope = scope_from_annotations(sealed).unwrap_or(Scope::Strict);
-    let name = str_field(sealed, &["metadata", "name"]);
-    let namespace = str_field(sealed, &["metadata", "namespace"]);
+    let name = str_at(sealed, &["metadata", "name"]);
+    let namespace = str_at(sealed, &["metadata", "namespace"]);
     let lbl = label(scope, namespace, name);
     let mut data = Map::new();
     let enc = sealed

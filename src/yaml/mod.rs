@@ -12,3 +12,15 @@ pub type Map = serde_json::Map<String, Value>;
 
 pub use emit::{to_yaml, to_yaml_stream};
 pub use parse::{Document, YamlError, parse_documents, parse_one, parse_one_lenient};
+
+/// The string at a path of mapping keys, or "" when missing or not a string.
+pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    let mut cur = v;
+    for p in path {
+        match cur.get(p) {
+            Some(n) => cur = n,
+            None => return "",
+        }
+    }
+    cur.as_str().unwrap_or("")
+}
