@@ -2,6 +2,7 @@
 //! The library never prints and never touches the network.
 
 pub mod build;
+pub mod catalog;
 pub mod error;
 pub mod fieldspec;
 pub mod fs;

@@ -20,6 +20,9 @@ struct Cli {
 enum Command {
     /// Render a kustomization directory, byte-for-byte as kustomize v5.5.0
     Build(commands::build::Args),
+    /// The built-in operator catalog: list, show, render, bump
+    #[command(subcommand)]
+    Catalog(commands::catalog::Cmd),
     /// Seal a Secret for the Bitnami sealed-secrets controller (kubeseal-compatible)
     Seal(commands::seal::Args),
 }
@@ -36,6 +39,7 @@ fn main() {
     let result = match &cli.command {
         Command::Build(a) => commands::build::run(a),
         Command::Seal(a) => commands::seal::run(a),
+        Command::Catalog(c) => commands::catalog::run(c),
     };
     match result {
         Ok(code) => std::process::exit(code),

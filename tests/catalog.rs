@@ -1,0 +1,406 @@
+//! `manifesto catalog`: rendered repos build byte-identically with kubectl kustomize, and
+//! `catalog bump` changes only the lines that must change, in our layouts and in existing
+//! third-party catalog repos.
+
+mod common;
+use common::{Test, repo_root};
+use manifesto::build::{BuildOptions, build};
+use manifesto::fs::RealFs;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root).into_iter().flatten() {
+        if e.file_type().is_file() {
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            out.insert(rel, std::fs::read(e.path()).unwrap());
+        }
+    }
+    out
+}
+
+fn kubectl(dir: &Path) -> String {
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl is the oracle and must be installed");
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn ours(dir: &Path) -> String {
+    build(&RealFs, dir, &BuildOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .to_yaml()
+}
+
+fn kustomization_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name() == "kustomization.yaml")
+        .map(|e| e.path().parent().unwrap().to_path_buf())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn rendered_catalogs_build_like_kustomize_in_both_layouts() {
+    for layout in ["cop", "eda"] {
+        let ran = Test::new()
+            .args(&["catalog", "render", "-o", "repo", "--layout", layout])
+            .run()
+            .status(0);
+        let dirs = kustomization_dirs(&ran.dir.join("repo"));
+        assert!(dirs.len() > 90, "{layout}: only {} folders", dirs.len());
+        for d in &dirs {
+            assert_eq!(ours(d), kubectl(d), "{layout}: {}", d.display());
+        }
+        let es = ours(&ran.dir.join("repo/ibm-eventstreams/operator/overlays/v3.5"));
+        assert!(es.contains("channel: v3.5"), "{es}");
+        assert_eq!(
+            es.contains("startingCSV: ibm-eventstreams.v3.5.0"),
+            layout == "eda",
+            "{es}"
+        );
+    }
+}
+
+#[test]
+fn render_refuses_to_overwrite_edited_files() {
+    let t = Test::new().args(&["catalog", "render", "-o", "repo", "--operator", "ibm-mq"]);
+    let dir = t.dir.clone();
+    let ran = t.run().status(0);
+    let sub = dir.join("repo/ibm-mq/operator/base/subscription.yaml");
+    std::fs::write(&sub, "# mine\n").unwrap();
+    let again = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(["catalog", "render", "-o", "repo", "--operator", "ibm-mq"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("subscription.yaml"));
+    assert_eq!(std::fs::read_to_string(&sub).unwrap(), "# mine\n");
+    drop(ran);
+}
+
+fn bump(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(["catalog", "bump"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
+    let ran = Test::new()
+        .args(&[
+            "catalog",
+            "render",
+            "-o",
+            ".",
+            "--layout",
+            "eda",
+            "--operator",
+            "ibm-eventstreams",
+        ])
+        .run()
+        .status(0);
+    let dir = ran.dir.clone();
+    std::fs::write(dir.join("solution.yaml"), "apiVersion: manifesto.dev/v1alpha1\nkind: Solution\nspec:\n  operators:\n    # event backbone\n    - name: ibm-eventstreams\n      channel: v3.6 # pinned by the platform team\n    - name: ibm-mq\n      channel: v3.2\n").unwrap();
+    let before = snapshot(&dir);
+    let out = bump(&dir, &["ibm-eventstreams", "v3.5", "--repo", "."]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = snapshot(&dir);
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert_eq!(
+        changed,
+        vec![
+            "ibm-eventstreams/operator/overlays/kustomization.yaml",
+            "solution.yaml"
+        ]
+    );
+    let pointer =
+        String::from_utf8(after["ibm-eventstreams/operator/overlays/kustomization.yaml"].clone())
+            .unwrap();
+    assert!(pointer.ends_with("resources:\n- v3.5\n"), "{pointer}");
+    let sol = String::from_utf8(after["solution.yaml"].clone()).unwrap();
+    assert!(
+        sol.contains("      channel: v3.5 # pinned by the platform team\n")
+            && sol.contains("channel: v3.2"),
+        "{sol}"
+    );
+    let current = ours(&dir.join("ibm-eventstreams/operator/overlays"));
+    assert!(
+        current.contains("channel: v3.5")
+            && current.contains("startingCSV: ibm-eventstreams.v3.5.0"),
+        "{current}"
+    );
+    assert_eq!(
+        current,
+        kubectl(&dir.join("ibm-eventstreams/operator/overlays"))
+    );
+
+    // A channel the catalog does not know yet: refused, then allowed with a CSV.
+    let before = snapshot(&dir);
+    let out = bump(&dir, &["ibm-eventstreams", "v3.7", "--repo", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a known channel"));
+    let out = bump(
+        &dir,
+        &[
+            "ibm-eventstreams",
+            "v3.7",
+            "--repo",
+            ".",
+            "--allow-unknown-channel",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the copied overlay pins a CSV, so one must be given"
+    );
+    let out = bump(
+        &dir,
+        &[
+            "ibm-eventstreams",
+            "v3.7",
+            "--repo",
+            ".",
+            "--allow-unknown-channel",
+            "--csv",
+            "ibm-mq.v3.7.0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not belong"));
+    assert_eq!(snapshot(&dir), before, "refused bumps must change nothing");
+    let out = bump(
+        &dir,
+        &[
+            "ibm-eventstreams",
+            "v3.7",
+            "--repo",
+            ".",
+            "--allow-unknown-channel",
+            "--csv",
+            "ibm-eventstreams.v3.7.1",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let built = ours(&dir.join("ibm-eventstreams/operator/overlays"));
+    assert!(
+        built.contains("channel: v3.7") && built.contains("startingCSV: ibm-eventstreams.v3.7.1"),
+        "{built}"
+    );
+    assert_eq!(
+        built,
+        kubectl(&dir.join("ibm-eventstreams/operator/overlays"))
+    );
+}
+
+#[test]
+fn bump_in_a_hand_written_cop_style_repo_keeps_everything_else() {
+    let kust = "---\n# overlay for the 2.5 line\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\nnamespace: ansible-automation-platform\n\nresources:\n  - ../../base\npatches:\n  - path: patch-channel.yaml\n    target:\n      kind: Subscription\n      name: aap\n";
+    let ran = Test::new()
+        .file("aap/operator/base/kustomization.yaml", "resources:\n  - install.yaml\n")
+        .file("aap/operator/base/install.yaml", "---\napiVersion: operators.coreos.com/v1alpha1\nkind: Subscription\nmetadata:\n  name: aap\n  namespace: ansible-automation-platform\nspec:\n  channel: patch-me  # see overlays\n  name: ansible-automation-platform-operator\n  source: redhat-operators\n  sourceNamespace: openshift-marketplace\n")
+        .file("aap/operator/overlays/stable-2.5/kustomization.yaml", kust)
+        .file("aap/operator/overlays/stable-2.5/patch-channel.yaml", "- op: replace\n  path: /spec/channel\n  value: 'stable-2.5'")
+        .args(&["catalog", "bump", "ansible-automation-platform", "stable-2.6", "--dry-run"])
+        .run()
+        .status(0);
+    assert!(
+        ran.stdout()
+            .contains("+++ b/aap/operator/overlays/stable-2.6/patch-channel.yaml"),
+        "{}",
+        ran.stdout()
+    );
+    assert!(
+        !ran.dir.join("aap/operator/overlays/stable-2.6").exists(),
+        "dry run wrote files"
+    );
+    let out = bump(&ran.dir, &["ansible-automation-platform", "stable-2.6"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let new_kust = std::fs::read_to_string(
+        ran.dir
+            .join("aap/operator/overlays/stable-2.6/kustomization.yaml"),
+    )
+    .unwrap();
+    assert_eq!(
+        new_kust, kust,
+        "the copied kustomization keeps comments and layout"
+    );
+    let patch = std::fs::read_to_string(
+        ran.dir
+            .join("aap/operator/overlays/stable-2.6/patch-channel.yaml"),
+    )
+    .unwrap();
+    // Quoting and the missing final newline of the original are kept.
+    assert_eq!(
+        patch,
+        "- op: replace\n  path: /spec/channel\n  value: 'stable-2.6'"
+    );
+    let d = ran.dir.join("aap/operator/overlays/stable-2.6");
+    assert_eq!(ours(&d), kubectl(&d));
+    assert!(ours(&d).contains("channel: stable-2.6"));
+}
+
+#[test]
+fn bump_refusals_name_the_problem_and_change_nothing() {
+    let sub = "apiVersion: operators.coreos.com/v1alpha1\nkind: Subscription\nmetadata:\n  name: ibm-mq\n  namespace: openshift-operators\nspec:\n  channel: v3.1\n  name: ibm-mq\n  source: ibm-operator-catalog\n  sourceNamespace: openshift-marketplace\n";
+    let overlay =
+        "resources:\n- ../../base\npatches:\n- path: p.yaml\n  target:\n    kind: Subscription\n";
+    let t = Test::new()
+        .file(
+            "a/ibm-mq/base/kustomization.yaml",
+            "resources:\n- sub.yaml\n",
+        )
+        .file("a/ibm-mq/base/sub.yaml", sub)
+        .file("a/ibm-mq/overlays/v3.1/kustomization.yaml", overlay)
+        .file(
+            "a/ibm-mq/overlays/v3.1/p.yaml",
+            "- op: replace\n  path: /spec/channel\n  value: v3.1\n",
+        )
+        .file(
+            "b/ibm-mq/base/kustomization.yaml",
+            "resources:\n- sub.yaml\n",
+        )
+        .file("b/ibm-mq/base/sub.yaml", sub)
+        .file("b/ibm-mq/overlays/v3.1/kustomization.yaml", overlay)
+        .file(
+            "b/ibm-mq/overlays/v3.1/p.yaml",
+            "- op: replace\n  path: /spec/channel\n  value: v3.1\n",
+        );
+    let dir = t.dir.clone();
+    let before = snapshot(&dir);
+    let cases: [(&[&str], &str); 4] = [
+        (&["ibm-mq", "v3.2"], "several folders hold a Subscription"),
+        (&["ibm-mqq", "v3.2"], "did you mean ibm-mq"),
+        (
+            &["strimzi", "stable"],
+            "no Subscription for package strimzi-kafka-operator",
+        ),
+        (&["ibm-mq", "v9.9"], "not a known channel"),
+    ];
+    for (args, want) in cases {
+        let out = bump(&dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    assert_eq!(snapshot(&dir), before);
+    let out = bump(&dir, &["ibm-mq", "v3.2", "--path", "b/ibm-mq"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dir.join("b/ibm-mq/overlays/v3.2/p.yaml").exists()
+            && !dir.join("a/ibm-mq/overlays/v3.2").exists()
+    );
+    std::fs::write(
+        dir.join("a/ibm-mq/base/sub.yaml"),
+        format!("{sub}  broken: [ibm-mq\n"),
+    )
+    .unwrap();
+    let out = bump(&dir, &["ibm-mq", "v3.2", "--path", "b/ibm-mq"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a/ibm-mq/base/sub.yaml"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = t.run();
+}
+
+#[test]
+fn bump_on_a_copy_of_the_shared_gitops_catalog() {
+    let tree = repo_root().join("../shared/conformance/gitops-catalog/tree");
+    if !tree.exists() {
+        eprintln!("../shared/conformance is absent; nothing to check here");
+        return;
+    }
+    let t = Test::new();
+    let dir = t.dir.join("catalog");
+    for e in walkdir::WalkDir::new(&tree).into_iter().flatten() {
+        let rel = e.path().strip_prefix(&tree).unwrap();
+        let dst = dir.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dst).unwrap();
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+    let before = snapshot(&dir);
+    for (op, channel, folder) in [
+        (
+            "strimzi",
+            "strimzi-0.45.x",
+            "strimzi-kafka-operator/operator/overlays/strimzi-0.45.x",
+        ),
+        (
+            "amq-streams",
+            "amq-streams-2.9.x",
+            "amq-streams-operator/operator/overlays/amq-streams-2.9.x",
+        ),
+        (
+            "openshift-gitops",
+            "gitops-1.16",
+            "openshift-gitops-operator/operator/overlays/gitops-1.16",
+        ),
+    ] {
+        let out = bump(&dir, &[op, channel]);
+        assert!(
+            out.status.success(),
+            "{op}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let d = dir.join(folder);
+        let built = ours(&d);
+        assert!(built.contains(&format!("channel: {channel}")), "{built}");
+        assert_eq!(built, kubectl(&d));
+    }
+    let after = snapshot(&dir);
+    let changed: Vec<&String> = before
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert!(changed.is_empty(), "existing files changed: {changed:?}");
+    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert_eq!(added.len(), 4, "{added:?}");
+    let _ = t.run();
+}
