@@ -10,6 +10,7 @@ pub mod kustomization;
 pub mod load;
 pub mod resid;
 pub mod resource;
+pub mod scaffold;
 pub mod seal;
 pub mod transforms;
 pub mod yaml;

@@ -18,6 +18,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Generate a solution's GitOps repo from solution.yaml (or a built-in example)
+    Scaffold(commands::scaffold::ScaffoldArgs),
+    /// Write a commented starter solution.yaml
+    Init(commands::scaffold::InitArgs),
+    /// Print the JSON Schema of solution.yaml
+    Schema,
     /// Render a kustomization directory, byte-for-byte as kustomize v5.5.0
     Build(commands::build::Args),
     /// The built-in operator catalog: list, show, render, bump
@@ -40,6 +46,9 @@ fn main() {
         Command::Build(a) => commands::build::run(a),
         Command::Seal(a) => commands::seal::run(a),
         Command::Catalog(c) => commands::catalog::run(c),
+        Command::Scaffold(a) => commands::scaffold::run(a),
+        Command::Init(a) => commands::scaffold::init(a),
+        Command::Schema => commands::scaffold::schema(),
     };
     match result {
         Ok(code) => std::process::exit(code),

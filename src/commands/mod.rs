@@ -2,4 +2,5 @@
 
 pub mod build;
 pub mod catalog;
+pub mod scaffold;
 pub mod seal;

@@ -37,8 +37,28 @@ pub fn parse_one_lenient(src: &str) -> Result<Value, YamlError> {
         .unwrap_or(Value::Null))
 }
 
+/// Parses one document and also returns the line of every mapping key, by field path
+/// (`spec.apps[0].image`), so validation errors can point into the file.
+pub fn parse_one_with_lines(src: &str) -> Result<(Value, HashMap<String, usize>), YamlError> {
+    let mut b = builder(src, false);
+    b.lines = Some(HashMap::new());
+    let docs = b.stream()?;
+    let value = docs
+        .into_iter()
+        .map(|d| d.value)
+        .find(|v| !v.is_null())
+        .unwrap_or(Value::Null);
+    Ok((value, b.lines.take().unwrap_or_default()))
+}
+
 fn parse_stream(src: &str, allow_duplicates: bool) -> Result<Vec<Document>, YamlError> {
-    let mut b = Builder {
+    builder(src, allow_duplicates).stream()
+}
+
+fn builder(src: &str, allow_duplicates: bool) -> Builder<'_> {
+    Builder {
+        lines: None,
+        path: Vec::new(),
         allow_duplicates,
         parser: Parser::new_from_str(src),
         anchors: HashMap::new(),
@@ -46,42 +66,48 @@ fn parse_stream(src: &str, allow_duplicates: bool) -> Result<Vec<Document>, Yaml
         end: src.chars().count(),
         ends_with_break: src.ends_with('\n') || src.ends_with('\r'),
         at_eof: false,
-    };
-    let mut docs = Vec::new();
-    loop {
-        let (ev, line) = b.next()?;
-        match ev {
-            Event::StreamStart => {}
-            Event::StreamEnd => break,
-            Event::DocumentStart(_) => {
-                let (first, line) = b.next()?;
-                if let Event::DocumentEnd = first {
-                    docs.push(Document {
-                        value: Value::Null,
-                        line,
-                    });
-                    continue;
+    }
+}
+
+impl Builder<'_> {
+    fn stream(&mut self) -> Result<Vec<Document>, YamlError> {
+        let b = self;
+        let mut docs = Vec::new();
+        loop {
+            let (ev, line) = b.next()?;
+            match ev {
+                Event::StreamStart => {}
+                Event::StreamEnd => break,
+                Event::DocumentStart(_) => {
+                    let (first, line) = b.next()?;
+                    if let Event::DocumentEnd = first {
+                        docs.push(Document {
+                            value: Value::Null,
+                            line,
+                        });
+                        continue;
+                    }
+                    let value = b.node(first)?;
+                    docs.push(Document { value, line });
+                    b.anchors.clear();
+                    let (end, line) = b.next()?;
+                    if !matches!(end, Event::DocumentEnd) {
+                        return Err(YamlError {
+                            line,
+                            message: "expected end of document".into(),
+                        });
+                    }
                 }
-                let value = b.node(first)?;
-                docs.push(Document { value, line });
-                b.anchors.clear();
-                let (end, line) = b.next()?;
-                if !matches!(end, Event::DocumentEnd) {
+                _ => {
                     return Err(YamlError {
                         line,
-                        message: "expected end of document".into(),
+                        message: "unexpected event".into(),
                     });
                 }
             }
-            _ => {
-                return Err(YamlError {
-                    line,
-                    message: "unexpected event".into(),
-                });
-            }
         }
+        Ok(docs)
     }
-    Ok(docs)
 }
 
 /// Parses a stream that must hold at most one document.
@@ -103,6 +129,9 @@ struct Builder<'a> {
     anchors: HashMap<usize, Value>,
     line: usize,
     allow_duplicates: bool,
+    /// When set, the line of every mapping key by field path.
+    lines: Option<HashMap<String, usize>>,
+    path: Vec<String>,
     /// Length of the source in characters, to spot a block scalar that ends the text.
     end: usize,
     ends_with_break: bool,
@@ -165,7 +194,10 @@ impl<'a> Builder<'a> {
                     if let Event::SequenceEnd = ev {
                         break;
                     }
-                    items.push(self.node(ev)?);
+                    self.path.push(format!("[{}]", items.len()));
+                    let item = self.node(ev);
+                    self.path.pop();
+                    items.push(item?);
                 }
                 let v = Value::Array(items);
                 if anchor > 0 {
@@ -215,9 +247,15 @@ impl<'a> Builder<'a> {
                 });
             }
             key_lines.insert(key.clone(), line);
+            if let Some(lines) = self.lines.as_mut() {
+                let p = join_path(&self.path, &key);
+                lines.insert(p, line);
+            }
+            self.path.push(key.clone());
             let (vev, _) = self.next()?;
-            let v = self.node(vev)?;
-            map.insert(key, v);
+            let v = self.node(vev);
+            self.path.pop();
+            map.insert(key, v?);
         }
         for m in merges {
             let sources = match m {
@@ -276,6 +314,21 @@ impl<'a> Builder<'a> {
             Scalar::Str => Value::String(text.to_string()),
         })
     }
+}
+
+fn join_path(parent: &[String], key: &str) -> String {
+    let mut p = String::new();
+    for seg in parent {
+        if !seg.starts_with('[') && !p.is_empty() {
+            p.push('.');
+        }
+        p.push_str(seg);
+    }
+    if !p.is_empty() {
+        p.push('.');
+    }
+    p.push_str(key);
+    p
 }
 
 /// kustomize serialises a folded scalar back to YAML (go-yaml v3's writer) and reads it
@@ -373,6 +426,14 @@ mod tests {
         assert_eq!(d.len(), 3);
         assert!(d[1].value.is_null());
         assert_eq!(d[2].line, 4);
+    }
+
+    #[test]
+    fn key_lines_by_path() {
+        let (_, lines) =
+            parse_one_with_lines("a:\n  b: 1\n  c:\n    - d: 2\n      e: 3\n").unwrap();
+        assert_eq!(lines["a.b"], 2);
+        assert_eq!(lines["a.c[0].e"], 5);
     }
 
     #[test]

@@ -1,0 +1,296 @@
+//! `manifesto init`, `schema` and `scaffold`: starter specs, the spec's JSON Schema, and
+//! writing the solution repo safely (atomic writes, a state file of what was generated,
+//! edited files kept unless --force, SealedSecrets kept when still valid, --dry-run diff).
+
+use super::build::write_atomic;
+use anyhow::{Context, Result, bail};
+use manifesto::scaffold::{self, generate::File, spec};
+use manifesto::seal::Certificate;
+use rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "realtime-inventory",
+        include_str!("../../templates/examples/realtime-inventory.yaml"),
+    ),
+    (
+        "minimal",
+        include_str!("../../templates/examples/minimal.yaml"),
+    ),
+];
+
+const STATE_FILE: &str = ".manifesto-scaffold.json";
+
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    #[arg(short = 'o', long = "output", default_value = "solution.yaml")]
+    pub output: PathBuf,
+    #[arg(long, default_value = "realtime-inventory", value_parser = ["realtime-inventory", "minimal"])]
+    pub example: String,
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ScaffoldArgs {
+    /// The solution spec
+    #[arg(
+        short = 'f',
+        long = "file",
+        default_value = "solution.yaml",
+        conflicts_with = "example"
+    )]
+    pub file: PathBuf,
+    /// Use a built-in example spec instead of a file
+    #[arg(long, value_parser = ["realtime-inventory", "minimal"])]
+    pub example: Option<String>,
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+    /// Sealed-secrets controller certificate; without it secrets are left out
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// Templates that replace the built-in ones (same file names)
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+    /// Print the diff of what would change and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite files edited since the last scaffold
+    #[arg(long)]
+    pub force: bool,
+    /// Seal secrets again even where the existing SealedSecret is still valid
+    #[arg(long)]
+    pub reseal: bool,
+}
+
+pub fn init(a: &InitArgs) -> Result<i32> {
+    let text = EXAMPLES
+        .iter()
+        .find(|(n, _)| *n == a.example)
+        .map(|(_, t)| *t)
+        .expect("value_parser limits the names");
+    if a.output.exists() && !a.force {
+        bail!("{} exists; use --force to overwrite it", a.output.display());
+    }
+    write_atomic(&a.output, text)?;
+    let schema = a.output.with_file_name("solution.schema.json");
+    if !schema.exists() {
+        write_atomic(&schema, spec::SCHEMA)?;
+    }
+    eprintln!(
+        "wrote {} (and {} for editors)",
+        a.output.display(),
+        schema.display()
+    );
+    Ok(0)
+}
+
+pub fn schema() -> Result<i32> {
+    print!("{}", spec::SCHEMA);
+    Ok(0)
+}
+
+fn sha(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct State {
+    #[serde(default)]
+    cert_fingerprint: String,
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+}
+
+fn random_value(len: usize) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let mut b = [0u8; 64];
+        OsRng.fill_bytes(&mut b);
+        // Rejection sampling keeps the alphabet uniform.
+        out.extend(
+            b.iter()
+                .filter(|&&x| (x as usize) < 256 - 256 % ALPHABET.len())
+                .map(|&x| ALPHABET[x as usize % ALPHABET.len()]),
+        );
+    }
+    out.truncate(len);
+    out
+}
+
+pub fn run(a: &ScaffoldArgs) -> Result<i32> {
+    let (text, origin, base_dir) = match &a.example {
+        Some(name) => {
+            let t = EXAMPLES
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| t.to_string())
+                .expect("value_parser limits the names");
+            (t, format!("<example {name}>"), PathBuf::from("."))
+        }
+        None => {
+            let t = std::fs::read_to_string(&a.file)
+                .with_context(|| format!("reading {}", a.file.display()))?;
+            let dir = a
+                .file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
+            (t, a.file.display().to_string(), dir)
+        }
+    };
+    let sol = match spec::parse(&text) {
+        Ok(s) => s,
+        Err(diags) => {
+            let lines: Vec<String> = diags.iter().map(|d| d.render(&origin)).collect();
+            bail!(
+                "{} problem(s) in the solution spec:\n{}",
+                diags.len(),
+                lines.join("\n")
+            );
+        }
+    };
+    let cert_path = a.cert.clone().or_else(|| {
+        sol.spec
+            .sealing
+            .certificate
+            .as_ref()
+            .map(|c| base_dir.join(c))
+    });
+    let (cert, fingerprint) = match &cert_path {
+        Some(p) => {
+            let pem = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            (
+                Some(Certificate::from_pem(&pem).with_context(|| p.display().to_string())?),
+                sha(&String::from_utf8_lossy(&pem)),
+            )
+        }
+        None => (None, String::new()),
+    };
+    let resolve = |secret: &str, k: &spec::SecretKey| -> Result<Vec<u8>, String> {
+        if let Some(var) = &k.from_env {
+            return std::env::var(var).map(String::into_bytes).map_err(|_| {
+                format!(
+                    "secret {secret} key {}: environment variable {var} is not set",
+                    k.name
+                )
+            });
+        }
+        if let Some(f) = &k.from_file {
+            return std::fs::read(base_dir.join(f))
+                .map_err(|e| format!("secret {secret} key {}: cannot read {f}: {e}", k.name));
+        }
+        Ok(random_value(k.generate.unwrap_or(24) as usize))
+    };
+    let opts = scaffold::Options {
+        templates: a.templates.as_deref(),
+        cert: cert.as_ref(),
+        resolve: &resolve,
+    };
+    let generated = scaffold::generate(&sol, &opts).map_err(anyhow::Error::msg)?;
+    for w in &generated.warnings {
+        eprintln!("warning: {w}");
+    }
+    apply(&a.out, generated.files, &fingerprint, a)
+}
+
+/// Decides file by file what to write, refuses to clobber edited files, then writes.
+fn apply(out: &Path, files: Vec<File>, fingerprint: &str, a: &ScaffoldArgs) -> Result<i32> {
+    let state_path = out.join(STATE_FILE);
+    let state: State = std::fs::read_to_string(&state_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let mut writes: Vec<(String, Option<String>, String)> = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut recorded = BTreeMap::new();
+    for f in files {
+        let path = out.join(&f.path);
+        let existing = std::fs::read_to_string(&path).ok();
+        let ours = existing
+            .as_ref()
+            .is_some_and(|e| state.files.get(&f.path) == Some(&sha(e)));
+        let mut content = f.content;
+        // A SealedSecret we wrote, unedited, for the same certificate and keys stays as it is:
+        // sealing is randomised, and its values were generated only once.
+        if let (Some(keys), Some(e)) = (&f.sealed_keys, &existing) {
+            let same_keys = manifesto::yaml::parse_one(e).ok().is_some_and(|v| {
+                let mut have: Vec<String> = v["spec"]["encryptedData"]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                have.sort();
+                &have == keys
+            });
+            if ours && same_keys && state.cert_fingerprint == fingerprint && !a.reseal {
+                content = e.clone();
+            }
+        }
+        match &existing {
+            Some(e) if *e == content => {}
+            Some(_) if !ours && !a.force => conflicts.push(f.path.clone()),
+            _ => writes.push((f.path.clone(), existing.clone(), content.clone())),
+        }
+        recorded.insert(f.path, sha(&content));
+    }
+    if !conflicts.is_empty() {
+        bail!(
+            "{} file(s) were edited since the last scaffold (or were not written by it); kept as they are, nothing written. Use --force to overwrite:\n  {}",
+            conflicts.len(),
+            conflicts.join("\n  ")
+        );
+    }
+    if a.dry_run {
+        for (path, before, after) in &writes {
+            let b = before.clone().unwrap_or_default();
+            let diff = similar::TextDiff::from_lines(&b, after);
+            let old = if before.is_some() {
+                format!("a/{path}")
+            } else {
+                "/dev/null".into()
+            };
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&old, &format!("b/{path}"))
+            );
+        }
+        eprintln!("{} file(s) would change", writes.len());
+        return Ok(0);
+    }
+    let mut made = std::collections::HashSet::new();
+    for (path, _, content) in &writes {
+        let p = out.join(path);
+        let dir = p.parent().unwrap_or(out).to_path_buf();
+        if made.insert(dir.clone()) {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        write_atomic(&p, content)?;
+    }
+    let state_json = serde_json::to_string_pretty(&serde_json::json!({
+        "generatedBy": "manifesto scaffold",
+        "certFingerprint": fingerprint,
+        "files": recorded,
+    }))? + "\n";
+    if std::fs::read_to_string(&state_path).ok().as_deref() != Some(state_json.as_str()) {
+        std::fs::create_dir_all(out)?;
+        write_atomic(&state_path, &state_json)?;
+    }
+    eprintln!(
+        "{} file(s) written, {} unchanged, in {}",
+        writes.len(),
+        recorded.len() - writes.len(),
+        out.display()
+    );
+    Ok(0)
+}

@@ -1,0 +1,657 @@
+//! Scaffold generation: the files of the solution's GitOps repo. Every YAML file goes
+//! through the engine's writer, so the repo is in kustomize's own style and re-renders
+//! byte-identically. Pure: secret values come in through `Options`, nothing is written.
+
+use super::spec::{Environment, Solution};
+use super::templates;
+use crate::catalog::{self, render::Layout};
+use crate::seal::{self, Certificate, SealOptions};
+use crate::yaml::{self, Map, Value};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const KUSTOMIZE_API: &str = "kustomize.config.k8s.io/v1beta1";
+const WAVE: &str = "argocd.argoproj.io/sync-wave";
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    pub path: String,
+    pub content: String,
+    /// For SealedSecrets: the sealed keys, so an existing file sealed for the same
+    /// certificate can be kept instead of re-sealed.
+    pub sealed_keys: Option<Vec<String>>,
+}
+
+/// Resolves a secret key's value: (secret name, key) to bytes, or an error naming both.
+pub type Resolve<'a> = &'a dyn Fn(&str, &super::spec::SecretKey) -> Result<Vec<u8>, String>;
+
+pub struct Options<'a> {
+    pub templates: Option<&'a Path>,
+    pub cert: Option<&'a Certificate>,
+    /// Resolves a secret key's value (environment variable or file); generated keys are
+    /// made here. Errors name the secret and key.
+    pub resolve: Resolve<'a>,
+}
+
+#[derive(Debug, Default)]
+pub struct Generated {
+    pub files: Vec<File>,
+    pub warnings: Vec<String>,
+}
+
+struct Gen<'a> {
+    sol: &'a Solution,
+    env: minijinja::Environment<'static>,
+    files: Vec<File>,
+    /// (apiGroup, kind) of every namespaced object generated, for the AppProject.
+    kinds: BTreeSet<(String, String)>,
+}
+
+fn kustomization(resources: &[String], extra: Map) -> Value {
+    let mut k = Map::new();
+    k.insert("apiVersion".into(), json!(KUSTOMIZE_API));
+    k.insert("kind".into(), json!("Kustomization"));
+    k.insert("resources".into(), json!(resources));
+    for (key, v) in extra {
+        k.insert(key, v);
+    }
+    Value::Object(k)
+}
+
+fn annotations(wave: &str) -> Map {
+    let mut m = Map::new();
+    m.insert("commonAnnotations".into(), json!({ WAVE: wave }));
+    m
+}
+
+impl Gen<'_> {
+    fn add(&mut self, path: String, content: String) {
+        self.files.push(File {
+            path,
+            content,
+            sealed_keys: None,
+        });
+    }
+
+    fn add_yaml(&mut self, path: String, v: &Value) {
+        self.add(path, yaml::to_yaml(v));
+    }
+
+    /// Renders a template into objects, in the engine's YAML style.
+    fn render(&mut self, template: &str, ctx: minijinja::Value) -> Result<String, String> {
+        let text = self
+            .env
+            .get_template(template)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| format!("template {template}: {e:#}"))?;
+        let docs = yaml::parse_documents(&text)
+            .map_err(|e| format!("template {template} made invalid YAML: {e}"))?;
+        let objs: Vec<Value> = docs
+            .into_iter()
+            .map(|d| d.value)
+            .filter(|v| !v.is_null())
+            .collect();
+        for o in &objs {
+            let api = yaml::str_at(o, &["apiVersion"]);
+            let group = api
+                .split_once('/')
+                .map(|(g, _)| g)
+                .unwrap_or("")
+                .to_string();
+            self.kinds
+                .insert((group, yaml::str_at(o, &["kind"]).to_string()));
+        }
+        Ok(yaml::to_yaml_stream(objs.iter()))
+    }
+}
+
+fn bootstrap_service(b: &super::spec::EventBackbone) -> String {
+    format!("{}-kafka-bootstrap:9093", b.name)
+}
+
+fn health_lua(phase: Option<&str>) -> String {
+    match phase {
+        Some(ready) => format!(
+            "hs = {{}}\nif obj.status ~= nil and obj.status.phase ~= nil then\n  if obj.status.phase == \"{ready}\" then\n    hs.status = \"Healthy\"\n  elseif obj.status.phase == \"Failed\" then\n    hs.status = \"Degraded\"\n  else\n    hs.status = \"Progressing\"\n  end\n  hs.message = obj.status.phase\n  return hs\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n"
+        ),
+        None => "hs = {}\nif obj.status ~= nil and obj.status.conditions ~= nil then\n  for i, c in ipairs(obj.status.conditions) do\n    if c.type == \"Ready\" and c.status == \"True\" then\n      hs.status = \"Healthy\"\n      hs.message = \"Ready\"\n      return hs\n    end\n    if c.type == \"NotReady\" or (c.type == \"Ready\" and c.status == \"False\") then\n      hs.status = \"Progressing\"\n      hs.message = c.message\n      return hs\n    end\n  end\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n".into(),
+    }
+}
+
+pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
+    let mut g = Gen {
+        sol,
+        env: templates::environment(opts.templates)?,
+        files: Vec::new(),
+        kinds: BTreeSet::new(),
+    };
+    let s = &sol.spec;
+    let name = &sol.metadata.name;
+    let mut warnings = Vec::new();
+    let ctx = |v: &Value| minijinja::Value::from(minijinja::value::Serde(v.clone()));
+
+    // --- operators and the catalog they come from
+    let mut ops = Vec::new();
+    for o in &s.operators {
+        let op = catalog::find(&o.name)?;
+        ops.push((
+            op,
+            o.channel
+                .clone()
+                .unwrap_or_else(|| op.default_channel.clone()),
+        ));
+    }
+    let mut op_dirs = Vec::new();
+    if s.catalog.builtin {
+        let chosen: Vec<&catalog::Operator> = ops.iter().map(|(o, _)| *o).collect();
+        for (path, content) in catalog::render::render(&chosen, Layout::Cop) {
+            g.add(format!("catalog/{path}"), content);
+        }
+    }
+    for (op, channel) in &ops {
+        let src = if s.catalog.builtin {
+            format!("../../../catalog/{}/operator/overlays/{channel}", op.name)
+        } else {
+            let url = s.catalog.url.clone().unwrap_or_default();
+            let r = s.catalog.r#ref.clone().unwrap_or_else(|| "main".into());
+            format!("{url}//{}/operator/overlays/{channel}?ref={r}", op.name)
+        };
+        g.add_yaml(
+            format!("bootstrap/operators/{}/kustomization.yaml", op.name),
+            &kustomization(&[src], annotations("-10")),
+        );
+        op_dirs.push(format!("operators/{}", op.name));
+    }
+    if s.catalog.builtin
+        && ops.iter().any(|(o, _)| {
+            catalog::catalog_sources()
+                .iter()
+                .any(|(_, cs)| yaml::str_at(cs, &["metadata", "name"]) == o.source)
+        })
+    {
+        let dirs: BTreeSet<String> = ops
+            .iter()
+            .filter(|(o, _)| {
+                catalog::catalog_sources()
+                    .iter()
+                    .any(|(_, cs)| yaml::str_at(cs, &["metadata", "name"]) == o.source)
+            })
+            .map(|(o, _)| format!("../catalog/catalog-sources/{}", o.source))
+            .collect();
+        op_dirs.splice(0..0, dirs);
+    }
+
+    // --- base services: event backbone, topics, users, connect, connectors, MQ, registry
+    let mut services: Vec<String> = Vec::new();
+    if let Some(b) = &s.event_backbone {
+        let es = b.r#type == "eventstreams";
+        let (group, label) = if es {
+            ("eventstreams.ibm.com", "eventstreams.ibm.com/cluster")
+        } else {
+            ("kafka.strimzi.io", "strimzi.io/cluster")
+        };
+        let storage = b.storage.clone().unwrap_or_else(|| "10Gi".into());
+        let registry = s
+            .schema_registry
+            .as_ref()
+            .is_some_and(|r| r.r#type == "eventstreams");
+        let bb = json!({
+            "name": b.name, "replicas": b.replicas,
+            "version": b.version.clone().unwrap_or_else(|| "11.6.0".into()),
+            "license": b.license.clone().unwrap_or_else(|| "L-KCVZ-JL5CRM".into()),
+            "use": b.r#use.clone().unwrap_or_else(|| "CloudPakForIntegrationNonProduction".into()),
+            "kafka_version": b.kafka_version.clone().unwrap_or_else(|| "3.9.0".into()),
+        });
+        let backbone = g.render(
+            if es {
+                "eventstreams.yaml.j2"
+            } else {
+                "kafka.yaml.j2"
+            },
+            ctx(&json!({"b": bb, "storage": storage, "registry": registry})),
+        )?;
+        g.add(
+            "environments/base/services/backbone/backbone.yaml".into(),
+            backbone,
+        );
+        g.add_yaml(
+            "environments/base/services/backbone/kustomization.yaml".into(),
+            &kustomization(&["backbone.yaml".into()], annotations("1")),
+        );
+        services.push("backbone".into());
+        let common = json!({"b": bb, "group": group, "cluster_label": label});
+        if !b.topics.is_empty() {
+            let mut res = Vec::new();
+            for t in &b.topics {
+                let mut c = common.clone();
+                c["t"] = json!({"name": t.name, "replicas": t.replicas, "config": t.config});
+                c["partitions"] = json!(t.partitions);
+                let text = g.render("topic.yaml.j2", ctx(&c))?;
+                g.add(
+                    format!("environments/base/services/topics/{}.yaml", t.name),
+                    text,
+                );
+                res.push(format!("{}.yaml", t.name));
+            }
+            g.add_yaml(
+                "environments/base/services/topics/kustomization.yaml".into(),
+                &kustomization(&res, annotations("2")),
+            );
+            services.push("topics".into());
+        }
+        if !b.users.is_empty() {
+            let mut res = Vec::new();
+            for u in &b.users {
+                let mut c = common.clone();
+                let acls: Vec<Value> = u
+                    .acls
+                    .iter()
+                    .map(
+                        |a| json!({"topic": a.topic, "group": a.group, "operations": a.operations}),
+                    )
+                    .collect();
+                c["u"] = json!({"name": u.name, "authentication": u.authentication, "acls": acls});
+                let text = g.render("user.yaml.j2", ctx(&c))?;
+                g.add(
+                    format!("environments/base/services/users/{}.yaml", u.name),
+                    text,
+                );
+                res.push(format!("{}.yaml", u.name));
+            }
+            g.add_yaml(
+                "environments/base/services/users/kustomization.yaml".into(),
+                &kustomization(&res, annotations("2")),
+            );
+            services.push("users".into());
+        }
+        if !b.connect_clusters.is_empty() {
+            let mut res = Vec::new();
+            for cc in &b.connect_clusters {
+                let mut c = common.clone();
+                c["c"] = json!({"name": cc.name, "replicas": cc.replicas, "image": cc.image, "user": cc.user});
+                c["bootstrap"] = json!(bootstrap_service(b));
+                c["replication"] = json!(b.replicas.min(3));
+                let text = g.render("connect.yaml.j2", ctx(&c))?;
+                g.add(
+                    format!("environments/base/services/connect/{}.yaml", cc.name),
+                    text,
+                );
+                res.push(format!("{}.yaml", cc.name));
+            }
+            g.add_yaml(
+                "environments/base/services/connect/kustomization.yaml".into(),
+                &kustomization(&res, annotations("2")),
+            );
+            services.push("connect".into());
+        }
+        if !b.connectors.is_empty() {
+            let mut res = Vec::new();
+            for k in &b.connectors {
+                let mut c = common.clone();
+                c["cluster_label"] = json!(if es {
+                    "eventstreams.ibm.com/cluster"
+                } else {
+                    "strimzi.io/cluster"
+                });
+                c["k"] = json!({"name": k.name, "connect_cluster": k.connect_cluster, "class": k.class, "tasks_max": k.tasks_max, "config": k.config});
+                let text = g.render("connector.yaml.j2", ctx(&c))?;
+                g.add(
+                    format!("environments/base/services/connectors/{}.yaml", k.name),
+                    text,
+                );
+                res.push(format!("{}.yaml", k.name));
+            }
+            g.add_yaml(
+                "environments/base/services/connectors/kustomization.yaml".into(),
+                &kustomization(&res, annotations("3")),
+            );
+            services.push("connectors".into());
+        }
+    }
+    if !s.queue_managers.is_empty() {
+        let mut res = Vec::new();
+        for q in &s.queue_managers {
+            let mut mqsc = String::new();
+            for queue in &q.queues {
+                mqsc.push_str(&format!(
+                    "DEFINE QLOCAL('{}') MAXDEPTH({}) REPLACE\n",
+                    queue.name,
+                    queue.max_depth.unwrap_or(5000)
+                ));
+            }
+            for ch in &q.channels {
+                mqsc.push_str(&format!(
+                    "DEFINE CHANNEL('{}') CHLTYPE(SVRCONN) TRPTYPE(TCP) REPLACE\n",
+                    ch.name
+                ));
+            }
+            let c = json!({"q": {"name": q.name, "version": q.version, "license": q.license, "use": q.r#use, "availability": q.availability},
+                "storage": q.storage.clone().unwrap_or_else(|| "2Gi".into()), "mqsc": mqsc});
+            let text = g.render("queuemanager.yaml.j2", ctx(&c))?;
+            g.add(
+                format!("environments/base/services/mq/{}.yaml", q.name),
+                text,
+            );
+            res.push(format!("{}.yaml", q.name));
+        }
+        g.add_yaml(
+            "environments/base/services/mq/kustomization.yaml".into(),
+            &kustomization(&res, annotations("1")),
+        );
+        services.push("mq".into());
+    }
+    if let Some(r) = s
+        .schema_registry
+        .as_ref()
+        .filter(|r| r.r#type == "apicurio")
+    {
+        let rname = r.name.clone().unwrap_or_else(|| format!("{name}-registry"));
+        let bootstrap = s
+            .event_backbone
+            .as_ref()
+            .map(bootstrap_service)
+            .unwrap_or_default();
+        let text = g.render(
+            "registry.yaml.j2",
+            ctx(&json!({"name": rname, "bootstrap": bootstrap})),
+        )?;
+        g.add(
+            "environments/base/services/registry/registry.yaml".into(),
+            text,
+        );
+        g.add_yaml(
+            "environments/base/services/registry/kustomization.yaml".into(),
+            &kustomization(&["registry.yaml".into()], annotations("1")),
+        );
+        services.push("registry".into());
+    }
+    if !services.is_empty() {
+        g.add_yaml(
+            "environments/base/services/kustomization.yaml".into(),
+            &kustomization(&services, Map::new()),
+        );
+    }
+
+    // --- base apps
+    let mut apps = Vec::new();
+    for a in &s.apps {
+        let mut config = Map::new();
+        if let Some(b) = &s.event_backbone {
+            config.insert(
+                "KAFKA_BOOTSTRAP_SERVERS".into(),
+                json!(bootstrap_service(b)),
+            );
+        }
+        if !a.produces.is_empty() {
+            config.insert("PRODUCES_TOPICS".into(), json!(a.produces.join(",")));
+        }
+        if !a.consumes.is_empty() {
+            config.insert("CONSUMES_TOPICS".into(), json!(a.consumes.join(",")));
+        }
+        for (k, v) in &a.env {
+            config.insert(k.clone(), json!(crate::resource::scalar_string(v)));
+        }
+        let tag = a.tag.clone().unwrap_or_else(|| "latest".into());
+        let c = json!({"a": {"name": a.name, "image": a.image, "replicas": a.replicas, "ports": a.ports, "user": a.user}, "tag": tag, "config": config});
+        let text = g.render("app.yaml.j2", ctx(&c))?;
+        g.add(
+            format!("environments/base/apps/{}/{}.yaml", a.name, a.name),
+            text,
+        );
+        g.add_yaml(
+            format!("environments/base/apps/{}/kustomization.yaml", a.name),
+            &kustomization(&[format!("{}.yaml", a.name)], annotations("4")),
+        );
+        apps.push(a.name.clone());
+    }
+    if !apps.is_empty() {
+        g.add_yaml(
+            "environments/base/apps/kustomization.yaml".into(),
+            &kustomization(&apps, Map::new()),
+        );
+    }
+
+    // --- per environment overlays, secrets and Argo CD Applications
+    let mut app_files = Vec::new();
+    let mut destinations = Vec::new();
+    for e in &s.environments {
+        let o = s.overrides.get(&e.name).cloned().unwrap_or_default();
+        destinations.push(json!({"namespace": e.namespace, "server": e.cluster}));
+        let mut components: Vec<(&str, &str)> = Vec::new();
+        if !services.is_empty() {
+            let mut extra = Map::new();
+            extra.insert("namespace".into(), json!(e.namespace));
+            let mut patches = Vec::new();
+            let b = s.event_backbone.as_ref();
+            for (topic, n) in &o.partitions {
+                let (group, _) = if b.is_some_and(|b| b.r#type == "eventstreams") {
+                    ("eventstreams.ibm.com", 0)
+                } else {
+                    ("kafka.strimzi.io", 0)
+                };
+                patches.push(json!({"target": {"group": group, "kind": "KafkaTopic", "name": topic},
+                    "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/partitions", "value": n}]))}));
+            }
+            for (target, size) in &o.storage {
+                if let Some(b) = b.filter(|b| &b.name == target) {
+                    let (kind, tname, path) = if b.r#type == "eventstreams" {
+                        (
+                            "EventStreams",
+                            b.name.clone(),
+                            "/spec/strimziOverrides/kafka/storage/size",
+                        )
+                    } else {
+                        (
+                            "KafkaNodePool",
+                            format!("{}-dual", b.name),
+                            "/spec/storage/volumes/0/size",
+                        )
+                    };
+                    patches.push(json!({"target": {"kind": kind, "name": tname}, "patch": yaml::to_yaml(&json!([{"op": "replace", "path": path, "value": size}]))}));
+                } else {
+                    patches.push(json!({"target": {"kind": "QueueManager", "name": target},
+                        "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/queueManager/storage/queueManager/size", "value": size}]))}));
+                }
+            }
+            if !patches.is_empty() {
+                extra.insert("patches".into(), Value::Array(patches));
+            }
+            g.add_yaml(
+                format!("environments/{}/services/kustomization.yaml", e.name),
+                &kustomization(&["../../base/services".into()], extra),
+            );
+            components.push(("services", "1"));
+        }
+        if !apps.is_empty() {
+            let mut extra = Map::new();
+            extra.insert("namespace".into(), json!(e.namespace));
+            let images: Vec<Value> = s
+                .apps
+                .iter()
+                .filter_map(|a| {
+                    o.image_tags
+                        .get(&a.name)
+                        .map(|t| json!({"name": a.image, "newTag": t}))
+                })
+                .collect();
+            if !images.is_empty() {
+                extra.insert("images".into(), Value::Array(images));
+            }
+            let replicas: Vec<Value> = o
+                .replicas
+                .iter()
+                .map(|(n, c)| json!({"name": n, "count": c}))
+                .collect();
+            if !replicas.is_empty() {
+                extra.insert("replicas".into(), Value::Array(replicas));
+            }
+            g.add_yaml(
+                format!("environments/{}/apps/kustomization.yaml", e.name),
+                &kustomization(&["../../base/apps".into()], extra),
+            );
+            components.push(("apps", "2"));
+        }
+        if !s.secrets.is_empty() {
+            match opts.cert {
+                None => warnings.push(format!(
+                    "no sealing certificate: secrets {} left out of environment {} (give --cert or spec.sealing.certificate)",
+                    s.secrets.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", "),
+                    e.name
+                )),
+                Some(cert) => {
+                    let mut res = Vec::new();
+                    for sec in &s.secrets {
+                        let mut string_data = Map::new();
+                        for k in &sec.keys {
+                            let v = (opts.resolve)(&sec.name, k)?;
+                            let text = String::from_utf8(v).map_err(|_| format!("secret {} key {}: value is not UTF-8", sec.name, k.name))?;
+                            string_data.insert(k.name.clone(), Value::String(text));
+                        }
+                        let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": sec.name, "namespace": e.namespace}, "type": "Opaque", "stringData": string_data});
+                        let sealed = seal::seal(&secret, cert, None, SealOptions::default()).map_err(|e| format!("secret {}: {e}", sec.name))?;
+                        let mut keys: Vec<String> = sec.keys.iter().map(|k| k.name.clone()).collect();
+                        keys.sort();
+                        g.files.push(File {
+                            path: format!("environments/{}/secrets/{}.yaml", e.name, sec.name),
+                            content: yaml::to_yaml(&sealed),
+                            sealed_keys: Some(keys),
+                        });
+                        g.kinds.insert(("bitnami.com".into(), "SealedSecret".into()));
+                        res.push(format!("{}.yaml", sec.name));
+                    }
+                    g.add_yaml(format!("environments/{}/secrets/kustomization.yaml", e.name), &kustomization(&res, annotations("0")));
+                    components.push(("secrets", "0"));
+                }
+            }
+        }
+        for (component, wave) in components {
+            let file = format!("{}-{component}.yaml", e.name);
+            let text = application(&mut g, e, component, wave)?;
+            g.add(format!("config/argocd/{file}"), text);
+            app_files.push(file);
+        }
+    }
+    app_files.sort();
+    g.add_yaml(
+        "config/argocd/kustomization.yaml".into(),
+        &kustomization(&app_files, Map::new()),
+    );
+
+    // --- bootstrap: project, root app of apps, health checks
+    let argocd_ns = s.gitops.argocd_namespace.clone();
+    destinations.push(json!({"namespace": argocd_ns, "server": "https://kubernetes.default.svc"}));
+    let mut ns_kinds: Vec<Value> = g
+        .kinds
+        .iter()
+        .map(|(grp, k)| json!({"group": grp, "kind": k}))
+        .collect();
+    ns_kinds.push(json!({"group": "argoproj.io", "kind": "Application"}));
+    ns_kinds.sort_by_key(|v| {
+        (
+            yaml::str_at(v, &["group"]).to_string(),
+            yaml::str_at(v, &["kind"]).to_string(),
+        )
+    });
+    ns_kinds.dedup();
+    let project = g.render(
+        "appproject.yaml.j2",
+        ctx(&json!({"project": name, "argocd_namespace": argocd_ns, "solution": name, "repo_url": s.gitops.repo_url,
+            "destinations": destinations, "cluster_kinds": [{"group": "", "kind": "Namespace"}], "namespace_kinds": ns_kinds})),
+    )?;
+    g.add("bootstrap/argocd/project.yaml".into(), project);
+    let root = g.render(
+        "application.yaml.j2",
+        ctx(&json!({"name": format!("{name}-root"), "argocd_namespace": argocd_ns, "wave": "0", "project": name,
+            "repo_url": s.gitops.repo_url, "revision": s.gitops.revision, "path": "config/argocd",
+            "server": "https://kubernetes.default.svc", "namespace": argocd_ns, "automated": true})),
+    )?;
+    g.add("bootstrap/argocd/root-application.yaml".into(), root);
+    let health: Vec<Value> = [
+        ("eventstreams.ibm.com", "EventStreams", Some("Ready")),
+        ("eventstreams.ibm.com", "KafkaTopic", None),
+        ("eventstreams.ibm.com", "KafkaUser", None),
+        ("eventstreams.ibm.com", "KafkaConnect", None),
+        ("eventstreams.ibm.com", "KafkaConnector", None),
+        ("kafka.strimzi.io", "Kafka", None),
+        ("kafka.strimzi.io", "KafkaTopic", None),
+        ("kafka.strimzi.io", "KafkaUser", None),
+        ("kafka.strimzi.io", "KafkaConnect", None),
+        ("kafka.strimzi.io", "KafkaConnector", None),
+        ("mq.ibm.com", "QueueManager", Some("Running")),
+        ("registry.apicur.io", "ApicurioRegistry", None),
+    ]
+    .iter()
+    .filter(|(grp, k, _)| g.kinds.contains(&(grp.to_string(), k.to_string())))
+    .map(|(grp, k, phase)| json!({"group": grp, "kind": k, "lua": health_lua(*phase)}))
+    .collect();
+    let cm = g.render(
+        "argocd-cm.yaml.j2",
+        ctx(&json!({"argocd_namespace": argocd_ns, "kinds": health})),
+    )?;
+    g.add("bootstrap/argocd/argocd-cm.yaml".into(), cm);
+    g.add_yaml(
+        "bootstrap/argocd/kustomization.yaml".into(),
+        &kustomization(
+            &[
+                "argocd-cm.yaml".into(),
+                "project.yaml".into(),
+                "root-application.yaml".into(),
+            ],
+            Map::new(),
+        ),
+    );
+    let mut boot = op_dirs;
+    boot.push("argocd".into());
+    g.add_yaml(
+        "bootstrap/kustomization.yaml".into(),
+        &kustomization(&boot, Map::new()),
+    );
+    g.add("README.md".into(), readme(sol, &ops));
+    let mut files = g.files;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Generated { files, warnings })
+}
+
+fn application(
+    g: &mut Gen,
+    e: &Environment,
+    component: &str,
+    wave: &str,
+) -> Result<String, String> {
+    let s = &g.sol.spec;
+    let c = json!({
+        "name": format!("{}-{}-{component}", g.sol.metadata.name, e.name),
+        "argocd_namespace": s.gitops.argocd_namespace, "wave": wave, "project": g.sol.metadata.name,
+        "repo_url": s.gitops.repo_url, "revision": s.gitops.revision,
+        "path": format!("environments/{}/{component}", e.name),
+        "server": e.cluster, "namespace": e.namespace, "automated": e.sync_policy == "automated",
+    });
+    g.render(
+        "application.yaml.j2",
+        minijinja::Value::from(minijinja::value::Serde(c)),
+    )
+}
+
+fn readme(sol: &Solution, ops: &[(&catalog::Operator, String)]) -> String {
+    let s = &sol.spec;
+    let mut r = format!(
+        "# {name}\n\nGenerated by `manifesto scaffold` from `solution.yaml`. Files listed in\n`.manifesto-scaffold.json` are regenerated on the next scaffold run unless you edited them\n(edited files are kept and reported).\n\n## Bootstrap\n\n    oc apply -k bootstrap          # operators, the Argo CD project, the root app of apps\n\nArgo CD then syncs `config/argocd`, one Application per environment and component, in\nsync waves: secrets, then operands (Kafka, MQ, registry), then topics, users and\nconnectors, then apps.\n\n## Layout\n\n    bootstrap/            operator subscriptions, AppProject, root Application, health checks\n    catalog/              the built-in operator catalog for the operators used\n    config/argocd/        Applications per environment and component\n    environments/base/    services (event backbone, topics, users, connect, MQ, registry) and apps\n    environments/<env>/   per-environment overlays and sealed secrets\n\n## Environments\n\n",
+        name = sol.metadata.name
+    );
+    for e in &s.environments {
+        r.push_str(&format!(
+            "- {}: namespace `{}` on `{}`, sync {}\n",
+            e.name, e.namespace, e.cluster, e.sync_policy
+        ));
+    }
+    r.push_str("\n## Operators\n\n");
+    for (op, ch) in ops {
+        r.push_str(&format!(
+            "- {} (`{}`), channel `{ch}`\n",
+            op.display_name, op.package
+        ));
+    }
+    r
+}

@@ -1,0 +1,690 @@
+//! The solution spec (`solution.yaml`): its JSON Schema, validation that reports every
+//! problem at once with file, line and field path, and the typed form scaffold uses.
+//! Pure: reads no files (the caller passes the text), never prints.
+
+use crate::catalog;
+use crate::yaml::{self, Value};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+pub const SCHEMA: &str = include_str!("solution.schema.json");
+
+/// One problem in a spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub line: Option<usize>,
+    pub path: String,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn render(&self, file: &str) -> String {
+        match self.line {
+            Some(l) => format!("{file}:{l}: {}: {}", self.path, self.message),
+            None => format!("{file}: {}: {}", self.path, self.message),
+        }
+    }
+}
+
+fn main_branch() -> String {
+    "main".into()
+}
+fn argocd_ns() -> String {
+    "openshift-gitops".into()
+}
+fn in_cluster() -> String {
+    "https://kubernetes.default.svc".into()
+}
+fn automated() -> String {
+    "automated".into()
+}
+fn three() -> u32 {
+    3
+}
+fn one() -> u32 {
+    1
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Solution {
+    pub metadata: Metadata,
+    pub spec: Spec,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Metadata {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Spec {
+    pub gitops: Gitops,
+    #[serde(default)]
+    pub catalog: Catalog,
+    pub environments: Vec<Environment>,
+    #[serde(default)]
+    pub overrides: BTreeMap<String, Overrides>,
+    #[serde(default)]
+    pub operators: Vec<OperatorRef>,
+    pub event_backbone: Option<EventBackbone>,
+    #[serde(default)]
+    pub queue_managers: Vec<QueueManager>,
+    pub schema_registry: Option<SchemaRegistry>,
+    #[serde(default)]
+    pub apps: Vec<App>,
+    #[serde(default)]
+    pub secrets: Vec<Secret>,
+    #[serde(default)]
+    pub sealing: Sealing,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gitops {
+    #[serde(rename = "repoURL")]
+    pub repo_url: String,
+    #[serde(default = "main_branch")]
+    pub revision: String,
+    #[serde(default = "argocd_ns")]
+    pub argocd_namespace: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Catalog {
+    #[serde(default = "yes")]
+    pub builtin: bool,
+    pub url: Option<String>,
+    pub r#ref: Option<String>,
+}
+
+impl Default for Catalog {
+    fn default() -> Catalog {
+        Catalog {
+            builtin: true,
+            url: None,
+            r#ref: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Environment {
+    pub name: String,
+    pub namespace: String,
+    #[serde(default = "in_cluster")]
+    pub cluster: String,
+    #[serde(default = "automated")]
+    pub sync_policy: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overrides {
+    #[serde(default)]
+    pub replicas: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub partitions: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub storage: BTreeMap<String, String>,
+    #[serde(default)]
+    pub image_tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OperatorRef {
+    pub name: String,
+    pub channel: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventBackbone {
+    pub r#type: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub license: Option<String>,
+    pub r#use: Option<String>,
+    pub kafka_version: Option<String>,
+    #[serde(default = "three")]
+    pub replicas: u32,
+    pub storage: Option<String>,
+    #[serde(default)]
+    pub topics: Vec<Topic>,
+    #[serde(default)]
+    pub users: Vec<User>,
+    #[serde(default)]
+    pub connect_clusters: Vec<ConnectCluster>,
+    #[serde(default)]
+    pub connectors: Vec<Connector>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Topic {
+    pub name: String,
+    #[serde(default = "one")]
+    pub partitions: u32,
+    #[serde(default = "three")]
+    pub replicas: u32,
+    #[serde(default)]
+    pub config: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub authentication: Option<String>,
+    #[serde(default)]
+    pub acls: Vec<Acl>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Acl {
+    pub topic: Option<String>,
+    pub group: Option<String>,
+    pub operations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConnectCluster {
+    pub name: String,
+    #[serde(default = "one")]
+    pub replicas: u32,
+    pub image: Option<String>,
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connector {
+    pub name: String,
+    pub connect_cluster: String,
+    pub class: String,
+    #[serde(default = "one")]
+    pub tasks_max: u32,
+    #[serde(default)]
+    pub config: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueManager {
+    pub name: String,
+    pub version: Option<String>,
+    pub license: Option<String>,
+    pub r#use: Option<String>,
+    pub availability: Option<String>,
+    pub storage: Option<String>,
+    #[serde(default)]
+    pub queues: Vec<Queue>,
+    #[serde(default)]
+    pub channels: Vec<MqChannel>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Queue {
+    pub name: String,
+    pub max_depth: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MqChannel {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchemaRegistry {
+    pub r#type: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct App {
+    pub name: String,
+    pub image: String,
+    pub tag: Option<String>,
+    #[serde(default = "one")]
+    pub replicas: u32,
+    #[serde(default)]
+    pub ports: Vec<u32>,
+    #[serde(default)]
+    pub env: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub produces: Vec<String>,
+    #[serde(default)]
+    pub consumes: Vec<String>,
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Secret {
+    pub name: String,
+    pub keys: Vec<SecretKey>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretKey {
+    pub name: String,
+    pub from_env: Option<String>,
+    pub from_file: Option<String>,
+    pub generate: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Sealing {
+    pub certificate: Option<String>,
+}
+
+impl Solution {
+    /// The operator a backbone, MQ or registry needs, by catalog name.
+    pub fn required_operators(&self) -> Vec<(&'static str, String)> {
+        let mut v = Vec::new();
+        if let Some(b) = &self.spec.event_backbone {
+            let op = if b.r#type == "eventstreams" {
+                "ibm-eventstreams"
+            } else {
+                "strimzi"
+            };
+            v.push((op, "spec.eventBackbone".to_string()));
+        }
+        if !self.spec.queue_managers.is_empty() {
+            v.push(("ibm-mq", "spec.queueManagers".to_string()));
+        }
+        if self
+            .spec
+            .schema_registry
+            .as_ref()
+            .is_some_and(|r| r.r#type == "apicurio")
+        {
+            v.push(("apicurio-registry", "spec.schemaRegistry".to_string()));
+        }
+        v
+    }
+}
+
+struct Validator<'a> {
+    root: &'a Value,
+    lines: &'a HashMap<String, usize>,
+    out: Vec<Diagnostic>,
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+impl Validator<'_> {
+    fn line_of(&self, path: &str) -> Option<usize> {
+        let mut p = path.to_string();
+        loop {
+            if let Some(l) = self.lines.get(&p) {
+                return Some(*l);
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p.truncate(i),
+                None => return None,
+            }
+        }
+    }
+
+    fn report(&mut self, path: &str, message: String) {
+        let line = self.line_of(path);
+        self.out.push(Diagnostic {
+            line,
+            path: if path.is_empty() {
+                "(top)".into()
+            } else {
+                path.to_string()
+            },
+            message,
+        });
+    }
+
+    fn check(&mut self, v: &Value, schema: &Value, path: &str) {
+        let schema = match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => {
+                let name = r.trim_start_matches("#/$defs/");
+                self.root["$defs"].get(name).unwrap_or(&Value::Null)
+            }
+            None => schema,
+        };
+        let schema = schema.clone();
+        if let Some(t) = schema.get("type") {
+            let actual = type_name(v);
+            let ok = |t: &str| t == actual || (t == "number" && actual == "integer");
+            let fits = match t {
+                Value::String(s) => ok(s),
+                Value::Array(a) => a.iter().filter_map(Value::as_str).any(ok),
+                _ => true,
+            };
+            if !fits {
+                let want = match t {
+                    Value::Array(a) => a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    other => other.as_str().unwrap_or("").to_string(),
+                };
+                self.report(path, format!("expected {want}, found {actual}"));
+                return;
+            }
+        }
+        if let Some(Value::Array(allowed)) = schema.get("enum")
+            && !allowed.contains(v)
+        {
+            let names: Vec<String> = allowed
+                .iter()
+                .map(|a| a.as_str().unwrap_or("").to_string())
+                .collect();
+            self.report(path, format!("{} is not one of {}", v, names.join(", ")));
+        }
+        if let (Some(min), Some(n)) = (schema.get("minimum").and_then(Value::as_i64), v.as_i64())
+            && n < min
+        {
+            self.report(path, format!("must be at least {min}"));
+        }
+        if let (Some(p), Some(s)) = (schema.get("pattern").and_then(Value::as_str), v.as_str())
+            && !regex::Regex::new(p).is_ok_and(|re| re.is_match(s))
+        {
+            self.report(
+                path,
+                format!("{s:?} must be a DNS-1123 label (lower-case letters, digits, '-')"),
+            );
+        }
+        match v {
+            Value::Object(m) => {
+                let props = schema.get("properties").and_then(Value::as_object);
+                for req in schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let r = req.as_str().unwrap_or("");
+                    if !m.contains_key(r) {
+                        self.report(path, format!("missing required field `{r}`"));
+                    }
+                }
+                for (k, x) in m {
+                    let child = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    if let Some(ps) = props.and_then(|p| p.get(k)) {
+                        self.check(x, ps, &child);
+                    } else if let Some(extra) =
+                        schema.get("additionalProperties").filter(|a| a.is_object())
+                    {
+                        self.check(x, extra, &child);
+                    } else if props.is_some()
+                        || schema.get("additionalProperties") == Some(&Value::Bool(false))
+                    {
+                        let names: Vec<&String> =
+                            props.map(|p| p.keys().collect()).unwrap_or_default();
+                        let near = names.iter().map(|n| (catalog::distance(k, n), *n)).min();
+                        let hint = match near {
+                            Some((dist, n)) if dist <= 3 => format!(" (did you mean `{n}`?)"),
+                            _ => format!(
+                                " (valid: {})",
+                                names
+                                    .iter()
+                                    .map(|s| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        };
+                        self.report(&child, format!("unknown field `{k}`{hint}"));
+                    }
+                }
+            }
+            Value::Array(a) => {
+                if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+                    && (a.len() as u64) < min
+                {
+                    self.report(path, format!("needs at least {min} item(s)"));
+                }
+                if let Some(items) = schema.get("items") {
+                    for (i, x) in a.iter().enumerate() {
+                        self.check(x, items, &format!("{path}[{i}]"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Validates spec text and returns the typed solution, or every problem found.
+pub fn parse(text: &str) -> Result<Solution, Vec<Diagnostic>> {
+    let (value, lines) = yaml::parse_one_with_lines(text).map_err(|e| {
+        vec![Diagnostic {
+            line: Some(e.line),
+            path: "(yaml)".into(),
+            message: e.message,
+        }]
+    })?;
+    let schema: Value = serde_json::from_str(SCHEMA).expect("embedded schema is JSON");
+    let mut v = Validator {
+        root: &schema,
+        lines: &lines,
+        out: Vec::new(),
+    };
+    v.check(&value, &schema, "");
+    if !v.out.is_empty() {
+        return Err(v.out);
+    }
+    let sol: Solution = serde_json::from_value(value).map_err(|e| {
+        vec![Diagnostic {
+            line: None,
+            path: "(spec)".into(),
+            message: e.to_string(),
+        }]
+    })?;
+    let refs = references(&sol);
+    if !refs.is_empty() {
+        return Err(refs
+            .into_iter()
+            .map(|(path, message)| {
+                let line = v.line_of(&path);
+                Diagnostic {
+                    line,
+                    path,
+                    message,
+                }
+            })
+            .collect());
+    }
+    Ok(sol)
+}
+
+/// Cross-references: every name used must be declared, and every operator known.
+fn references(sol: &Solution) -> Vec<(String, String)> {
+    let s = &sol.spec;
+    let mut out = Vec::new();
+    let envs: Vec<&str> = s.environments.iter().map(|e| e.name.as_str()).collect();
+    let topics: Vec<&str> = s
+        .event_backbone
+        .iter()
+        .flat_map(|b| b.topics.iter().map(|t| t.name.as_str()))
+        .collect();
+    let users: Vec<&str> = s
+        .event_backbone
+        .iter()
+        .flat_map(|b| b.users.iter().map(|u| u.name.as_str()))
+        .collect();
+    let apps: Vec<&str> = s.apps.iter().map(|a| a.name.as_str()).collect();
+    let dupes = |names: &[&str], what: &str, path: &str, out: &mut Vec<(String, String)>| {
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                out.push((
+                    format!("{path}[{i}].name"),
+                    format!("duplicate {what} `{n}`"),
+                ));
+            }
+        }
+    };
+    dupes(&envs, "environment", "spec.environments", &mut out);
+    dupes(&topics, "topic", "spec.eventBackbone.topics", &mut out);
+    dupes(&apps, "app", "spec.apps", &mut out);
+    for (i, op) in s.operators.iter().enumerate() {
+        match catalog::find(&op.name) {
+            Err(e) => out.push((format!("spec.operators[{i}].name"), e)),
+            Ok(known) => {
+                if let Some(ch) = &op.channel
+                    && known.channel(ch).is_none()
+                {
+                    let list: Vec<&str> = known.channels.iter().map(|c| c.name.as_str()).collect();
+                    out.push((
+                        format!("spec.operators[{i}].channel"),
+                        format!(
+                            "channel `{ch}` is not known for {} ({})",
+                            known.name,
+                            list.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for (op, at) in sol.required_operators() {
+        if !s
+            .operators
+            .iter()
+            .any(|o| catalog::find(&o.name).is_ok_and(|k| k.name == op))
+        {
+            out.push((at, format!("needs operator `{op}` in spec.operators")));
+        }
+    }
+    for (env, o) in &s.overrides {
+        let at = format!("spec.overrides.{env}");
+        if !envs.contains(&env.as_str()) {
+            out.push((
+                at.clone(),
+                format!("environment `{env}` is not declared in spec.environments"),
+            ));
+        }
+        for app in o.replicas.keys().chain(o.image_tags.keys()) {
+            if !apps.contains(&app.as_str()) {
+                out.push((
+                    at.clone(),
+                    format!("app `{app}` is not declared in spec.apps"),
+                ));
+            }
+        }
+        for t in o.partitions.keys() {
+            if !topics.contains(&t.as_str()) {
+                out.push((
+                    at.clone(),
+                    format!("topic `{t}` is not declared in spec.eventBackbone.topics"),
+                ));
+            }
+        }
+        for n in o.storage.keys() {
+            let known = s.event_backbone.as_ref().is_some_and(|b| &b.name == n)
+                || s.queue_managers.iter().any(|q| &q.name == n);
+            if !known {
+                out.push((
+                    at.clone(),
+                    format!("`{n}` is neither the event backbone nor a queue manager"),
+                ));
+            }
+        }
+    }
+    if let Some(b) = &s.event_backbone {
+        let clusters: Vec<&str> = b.connect_clusters.iter().map(|c| c.name.as_str()).collect();
+        for (i, c) in b.connectors.iter().enumerate() {
+            if !clusters.contains(&c.connect_cluster.as_str()) {
+                out.push((format!("spec.eventBackbone.connectors[{i}].connectCluster"), format!("connect cluster `{}` is not declared in spec.eventBackbone.connectClusters", c.connect_cluster)));
+            }
+        }
+        for (i, c) in b.connect_clusters.iter().enumerate() {
+            if let Some(u) = &c.user
+                && !users.contains(&u.as_str())
+            {
+                out.push((
+                    format!("spec.eventBackbone.connectClusters[{i}].user"),
+                    format!("user `{u}` is not declared"),
+                ));
+            }
+        }
+        for (i, u) in b.users.iter().enumerate() {
+            for (j, a) in u.acls.iter().enumerate() {
+                if let Some(t) = &a.topic
+                    && t != "*"
+                    && !topics.contains(&t.as_str())
+                {
+                    out.push((
+                        format!("spec.eventBackbone.users[{i}].acls[{j}].topic"),
+                        format!("topic `{t}` is not declared"),
+                    ));
+                }
+            }
+        }
+    }
+    for (i, a) in s.apps.iter().enumerate() {
+        for (field, list) in [("produces", &a.produces), ("consumes", &a.consumes)] {
+            for (j, t) in list.iter().enumerate() {
+                if !topics.contains(&t.as_str()) {
+                    out.push((
+                        format!("spec.apps[{i}].{field}[{j}]"),
+                        format!("topic `{t}` is not declared in spec.eventBackbone.topics"),
+                    ));
+                }
+            }
+        }
+        if let Some(u) = &a.user
+            && !users.contains(&u.as_str())
+        {
+            out.push((
+                format!("spec.apps[{i}].user"),
+                format!("user `{u}` is not declared"),
+            ));
+        }
+        if (!a.produces.is_empty() || !a.consumes.is_empty()) && s.event_backbone.is_none() {
+            out.push((
+                format!("spec.apps[{i}]"),
+                "uses topics but spec.eventBackbone is missing".into(),
+            ));
+        }
+    }
+    for (i, sec) in s.secrets.iter().enumerate() {
+        for (j, k) in sec.keys.iter().enumerate() {
+            let n = [
+                k.from_env.is_some(),
+                k.from_file.is_some(),
+                k.generate.is_some(),
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count();
+            if n != 1 {
+                out.push((
+                    format!("spec.secrets[{i}].keys[{j}]"),
+                    "needs exactly one of fromEnv, fromFile, generate".into(),
+                ));
+            }
+        }
+    }
+    if !s.catalog.builtin && s.catalog.url.is_none() {
+        out.push((
+            "spec.catalog".into(),
+            "a non-built-in catalog needs `url`".into(),
+        ));
+    }
+    out
+}

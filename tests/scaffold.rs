@@ -1,0 +1,446 @@
+//! `manifesto scaffold`, `init` and `schema`: complete repos that build byte-identically
+//! with kubectl kustomize, idempotence, edited files kept, and every kind of bad spec.
+
+mod common;
+use common::{Test, repo_root};
+use manifesto::build::{BuildOptions, build};
+use manifesto::fs::RealFs;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const EXAMPLE: &str = include_str!("../templates/examples/realtime-inventory.yaml");
+
+fn cert() -> String {
+    repo_root()
+        .join("fixtures/seal/TEST-ONLY-sealing-cert.pem")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Builds every kustomization in the tree with both renderers; returns all objects' kinds.
+fn build_everything(root: &Path) -> Vec<String> {
+    let mut kinds = Vec::new();
+    let mut n = 0;
+    for e in walkdir::WalkDir::new(root)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name() == "kustomization.yaml")
+    {
+        let d = e.path().parent().unwrap();
+        let ours = build(&RealFs, d, &BuildOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .to_yaml();
+        let out = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(d)
+            .output()
+            .expect("kubectl is the oracle");
+        assert!(
+            out.status.success(),
+            "kubectl kustomize {}: {}",
+            d.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            ours,
+            String::from_utf8(out.stdout).unwrap(),
+            "{}",
+            d.display()
+        );
+        kinds.extend(
+            ours.lines()
+                .filter_map(|l| l.strip_prefix("kind: "))
+                .map(str::to_string),
+        );
+        n += 1;
+    }
+    assert!(n > 10, "only {n} kustomizations");
+    kinds
+}
+
+#[test]
+fn example_scaffolds_a_complete_repo_that_builds_like_kustomize() {
+    let ran = Test::new()
+        .args(&[
+            "scaffold",
+            "--example",
+            "realtime-inventory",
+            "--out",
+            "repo",
+            "--cert",
+            &cert(),
+        ])
+        .run()
+        .status(0);
+    let kinds = build_everything(&ran.dir.join("repo"));
+    for k in [
+        "Subscription",
+        "OperatorGroup",
+        "EventStreams",
+        "KafkaTopic",
+        "KafkaUser",
+        "KafkaConnect",
+        "KafkaConnector",
+        "QueueManager",
+        "SealedSecret",
+        "Application",
+        "AppProject",
+        "Deployment",
+        "Service",
+        "ConfigMap",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "no {k} in the rendered repo");
+    }
+    let app = std::fs::read_to_string(ran.dir.join("repo/config/argocd/prod-apps.yaml")).unwrap();
+    assert!(!app.contains("automated"), "prod syncs manually:\n{app}");
+    assert!(
+        app.contains("SkipDryRunOnMissingResource=true")
+            && app.contains("resources-finalizer.argocd.argoproj.io")
+    );
+    let dev =
+        std::fs::read_to_string(ran.dir.join("repo/config/argocd/dev-services.yaml")).unwrap();
+    assert!(
+        dev.contains("selfHeal: true") && dev.contains("argocd.argoproj.io/sync-wave: \"1\""),
+        "{dev}"
+    );
+    let cm = std::fs::read_to_string(ran.dir.join("repo/bootstrap/argocd/argocd-cm.yaml")).unwrap();
+    assert!(cm.contains("resource.customizations.health.mq.ibm.com_QueueManager"));
+    // No plaintext: the generated secret values never appear outside SealedSecrets.
+    for (path, bytes) in snapshot(&ran.dir.join("repo")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("kind: Secret\n"),
+            "{path} holds a plain Secret"
+        );
+    }
+}
+
+#[test]
+fn strimzi_variant_builds_like_kustomize() {
+    let spec = EXAMPLE
+        .replace(
+            "type: eventstreams\n    name: es-demo",
+            "type: strimzi\n    name: es-demo",
+        )
+        .replace(
+            "    - name: ibm-eventstreams\n      channel: v3.6\n",
+            "    - name: strimzi\n      channel: stable\n    - name: apicurio-registry\n",
+        )
+        .replace(
+            "  schemaRegistry:\n    type: eventstreams",
+            "  schemaRegistry:\n    type: apicurio",
+        );
+    let ran = Test::new()
+        .file("solution.yaml", &spec)
+        .args(&["scaffold", "--out", "repo", "--cert", &cert()])
+        .run()
+        .status(0);
+    let kinds = build_everything(&ran.dir.join("repo"));
+    for k in [
+        "Kafka",
+        "KafkaNodePool",
+        "KafkaTopic",
+        "KafkaUser",
+        "KafkaConnect",
+        "KafkaConnector",
+        "ApicurioRegistry",
+        "QueueManager",
+        "SealedSecret",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "no {k}");
+    }
+    let topic = std::fs::read_to_string(
+        ran.dir
+            .join("repo/environments/base/services/topics/items.yaml"),
+    )
+    .unwrap();
+    assert!(topic.contains("strimzi.io/cluster: es-demo"), "{topic}");
+    let connect = std::fs::read_to_string(
+        ran.dir
+            .join("repo/environments/base/services/connect/mq-connect.yaml"),
+    )
+    .unwrap();
+    assert!(
+        connect.contains("strimzi.io/use-connector-resources: \"true\""),
+        "{connect}"
+    );
+}
+
+#[test]
+fn second_run_changes_nothing_and_edits_are_kept() {
+    let t = Test::new().args(&[
+        "scaffold",
+        "--example",
+        "realtime-inventory",
+        "--out",
+        "repo",
+        "--cert",
+        &cert(),
+    ]);
+    let dir = t.dir.clone();
+    let ran = t.run().status(0);
+    let first = snapshot(&dir.join("repo"));
+    let again = |extra: &[&str]| {
+        let c = cert();
+        let mut args = vec![
+            "scaffold",
+            "--example",
+            "realtime-inventory",
+            "--out",
+            "repo",
+            "--cert",
+            c.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_manifesto"))
+            .args(&args)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let out = again(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        snapshot(&dir.join("repo")),
+        first,
+        "a second run must be byte-identical (SealedSecrets kept)"
+    );
+    // A user's edit is kept and reported; nothing else is written.
+    let edited = dir.join("repo/environments/prod/apps/kustomization.yaml");
+    let mine = format!(
+        "{}# tuned by hand\n",
+        std::fs::read_to_string(&edited).unwrap()
+    );
+    std::fs::write(&edited, &mine).unwrap();
+    let out = again(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("environments/prod/apps/kustomization.yaml")
+    );
+    assert_eq!(std::fs::read_to_string(&edited).unwrap(), mine);
+    // --dry-run shows the diff and writes nothing; --force restores.
+    let out = again(&["--dry-run", "--force"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("-# tuned by hand"));
+    assert_eq!(std::fs::read_to_string(&edited).unwrap(), mine);
+    let out = again(&["--force"]);
+    assert!(out.status.success());
+    assert_eq!(snapshot(&dir.join("repo")), first);
+    // --reseal seals again: only SealedSecret files change.
+    let out = again(&["--reseal"]);
+    assert!(out.status.success());
+    let after = snapshot(&dir.join("repo"));
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| first.get(*k) != after.get(*k))
+        .collect();
+    assert!(
+        !changed.is_empty()
+            && changed
+                .iter()
+                .all(|k| k.contains("/secrets/") || k.ends_with(".manifesto-scaffold.json")),
+        "{changed:?}"
+    );
+    drop(ran);
+}
+
+#[test]
+fn without_a_certificate_secrets_are_left_out_with_a_warning() {
+    let ran = Test::new()
+        .args(&[
+            "scaffold",
+            "--example",
+            "realtime-inventory",
+            "--out",
+            "repo",
+        ])
+        .run()
+        .status(0);
+    assert!(
+        ran.stderr()
+            .contains("no sealing certificate: secrets mq-app-credentials left out"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(!ran.dir.join("repo/environments/dev/secrets").exists());
+}
+
+#[test]
+fn bad_specs_are_reported_together_with_lines_and_paths() {
+    let spec = EXAMPLE
+        .replace(
+            "      image: quay.io/ibmcase/item-aggregator",
+            "      imgae: quay.io/ibmcase/item-aggregator",
+        )
+        .replace(
+            "        replicas: 1\n        user: connect-user",
+            "        replicas: one\n        user: connect-user",
+        )
+        .replace("connectCluster: mq-connect", "connectCluster: mq-conect");
+    let ran = Test::new()
+        .file("solution.yaml", &spec)
+        .args(&["scaffold", "--out", "repo"])
+        .run()
+        .status(2);
+    let err = ran.stderr();
+    assert!(
+        err.contains("unknown field `imgae` (did you mean `image`?)"),
+        "{err}"
+    );
+    assert!(err.contains("missing required field `image`"), "{err}");
+    assert!(
+        err.contains(
+            "spec.eventBackbone.connectClusters[0].replicas: expected integer, found string"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("solution.yaml:"), "{err}");
+    assert!(!ran.dir.join("repo").exists(), "nothing may be written");
+
+    // Broken references, all at once, each with its line.
+    let spec = EXAMPLE
+        .replace("connectCluster: mq-connect", "connectCluster: mq-conect")
+        .replace(
+            "      consumes: [items]\n      produces: [item.inventory]",
+            "      consumes: [itemz]\n      produces: [item.inventory]",
+        )
+        .replace(
+            "    - name: ibm-mq\n      channel: v3.2",
+            "    - name: ibm-mqq\n      channel: v3.2",
+        )
+        .replace(
+            "    - name: openshift-gitops\n      channel: latest",
+            "    - name: openshift-gitops\n      channel: gitops-0.1",
+        )
+        .replace(
+            "  overrides:\n    dev:",
+            "  overrides:\n    qa:\n      replicas: {store-simulator: 1}\n    dev:",
+        );
+    let ran = Test::new()
+        .file("solution.yaml", &spec)
+        .args(&["scaffold", "--out", "repo"])
+        .run()
+        .status(2);
+    let err = ran.stderr();
+    for want in [
+        "spec.eventBackbone.connectors[0].connectCluster: connect cluster `mq-conect` is not declared",
+        "spec.apps[1].consumes[0]: topic `itemz` is not declared",
+        "spec.operators[1].name: unknown operator \"ibm-mqq\"; did you mean ibm-mq",
+        "spec.operators[2].channel: channel `gitops-0.1` is not known for openshift-gitops",
+        "spec.overrides.qa: environment `qa` is not declared",
+        "spec.queueManagers: needs operator `ibm-mq`",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    let line_of = |needle: &str| spec.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(
+        err.contains(&format!(
+            "solution.yaml:{}: spec.eventBackbone.connectors[0].connectCluster",
+            line_of("mq-conect")
+        )),
+        "{err}"
+    );
+
+    // Secret sources that cannot be read name the secret and key.
+    let spec = EXAMPLE.replace(
+        "          generate: 12",
+        "          fromEnv: MANIFESTO_TEST_UNSET_VARIABLE",
+    );
+    Test::new()
+        .file("solution.yaml", &spec)
+        .args(&["scaffold", "--out", "repo", "--cert", &cert()])
+        .run()
+        .status(2)
+        .stderr_has("secret mq-app-credentials key username: environment variable MANIFESTO_TEST_UNSET_VARIABLE is not set");
+}
+
+#[test]
+fn init_and_schema() {
+    let ran = Test::new()
+        .args(&["init", "--example", "minimal"])
+        .run()
+        .status(0);
+    let spec = std::fs::read_to_string(ran.dir.join("solution.yaml")).unwrap();
+    assert!(spec.starts_with("# yaml-language-server: $schema=solution.schema.json"));
+    assert!(ran.dir.join("solution.schema.json").exists());
+    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(["scaffold", "--out", "repo"])
+        .current_dir(&ran.dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    build_everything(&ran.dir.join("repo"));
+    let again = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(["init", "--example", "minimal"])
+        .current_dir(&ran.dir)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "init must not overwrite");
+    let schema = Test::new().args(&["schema"]).run().status(0);
+    let v: serde_json::Value = serde_json::from_str(&schema.stdout()).unwrap();
+    assert_eq!(v["properties"]["kind"]["enum"][0], "Solution");
+}
+
+#[test]
+fn catalog_bump_updates_the_solution_spec_in_place() {
+    let t = Test::new().args(&[
+        "scaffold",
+        "--example",
+        "realtime-inventory",
+        "--out",
+        "repo",
+    ]);
+    let dir = t.dir.clone();
+    let ran = t.run().status(0);
+    std::fs::write(dir.join("repo/solution.yaml"), EXAMPLE).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args([
+            "catalog",
+            "bump",
+            "ibm-eventstreams",
+            "v3.5",
+            "--repo",
+            "repo",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spec = std::fs::read_to_string(dir.join("repo/solution.yaml")).unwrap();
+    assert_eq!(
+        spec,
+        EXAMPLE.replace("      channel: v3.6", "      channel: v3.5")
+    );
+    drop(ran);
+}
