@@ -267,19 +267,7 @@ fn bump_cmd(
     }
     if dry_run {
         for c in &changes {
-            let before = c.before.clone().unwrap_or_default();
-            let diff = similar::TextDiff::from_lines(&before, &c.after);
-            let old = if c.before.is_some() {
-                format!("a/{}", c.path)
-            } else {
-                "/dev/null".into()
-            };
-            print!(
-                "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&old, &format!("b/{}", c.path))
-            );
+            super::print_diff(&c.path, c.before.as_deref(), &c.after);
         }
         return Ok(0);
     }

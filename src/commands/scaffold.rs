@@ -251,19 +251,7 @@ fn apply(out: &Path, files: Vec<File>, fingerprint: &str, a: &ScaffoldArgs) -> R
     }
     if a.dry_run {
         for (path, before, after) in &writes {
-            let b = before.clone().unwrap_or_default();
-            let diff = similar::TextDiff::from_lines(&b, after);
-            let old = if before.is_some() {
-                format!("a/{path}")
-            } else {
-                "/dev/null".into()
-            };
-            print!(
-                "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&old, &format!("b/{path}"))
-            );
+            super::print_diff(path, before.as_deref(), after);
         }
         eprintln!("{} file(s) would change", writes.len());
         return Ok(0);

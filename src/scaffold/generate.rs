@@ -67,6 +67,35 @@ fn annotations(wave: &str) -> Map {
 }
 
 impl Gen<'_> {
+    /// One folder of base services: a file per item rendered from its template, and a
+    /// kustomization carrying the folder's sync wave. An empty list writes nothing.
+    fn service_folder(
+        &mut self,
+        services: &mut Vec<String>,
+        folder: &str,
+        wave: &str,
+        items: Vec<(String, &str, Value)>,
+    ) -> Result<(), String> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut res = Vec::new();
+        for (name, template, c) in items {
+            let text = self.render(template, minijinja::Value::from(minijinja::value::Serde(c)))?;
+            self.add(
+                format!("environments/base/services/{folder}/{name}.yaml"),
+                text,
+            );
+            res.push(format!("{name}.yaml"));
+        }
+        self.add_yaml(
+            format!("environments/base/services/{folder}/kustomization.yaml"),
+            &kustomization(&res, annotations(wave)),
+        );
+        services.push(folder.to_string());
+        Ok(())
+    }
+
     fn add(&mut self, path: String, content: String) {
         self.files.push(File {
             path,
@@ -204,47 +233,39 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             "use": b.r#use.clone().unwrap_or_else(|| "CloudPakForIntegrationNonProduction".into()),
             "kafka_version": b.kafka_version.clone().unwrap_or_else(|| "3.9.0".into()),
         });
-        let backbone = g.render(
-            if es {
-                "eventstreams.yaml.j2"
-            } else {
-                "kafka.yaml.j2"
-            },
-            ctx(&json!({"b": bb, "storage": storage, "registry": registry})),
-        )?;
-        g.add(
-            "environments/base/services/backbone/backbone.yaml".into(),
-            backbone,
-        );
-        g.add_yaml(
-            "environments/base/services/backbone/kustomization.yaml".into(),
-            &kustomization(&["backbone.yaml".into()], annotations("1")),
-        );
-        services.push("backbone".into());
-        let common = json!({"b": bb, "group": group, "cluster_label": label});
-        if !b.topics.is_empty() {
-            let mut res = Vec::new();
-            for t in &b.topics {
-                let mut c = common.clone();
-                c["t"] = json!({"name": t.name, "replicas": t.replicas, "config": t.config});
-                c["partitions"] = json!(t.partitions);
-                let text = g.render("topic.yaml.j2", ctx(&c))?;
-                g.add(
-                    format!("environments/base/services/topics/{}.yaml", t.name),
-                    text,
+        let template = if es {
+            "eventstreams.yaml.j2"
+        } else {
+            "kafka.yaml.j2"
+        };
+        let backbone = vec![(
+            "backbone".to_string(),
+            template,
+            json!({"b": bb, "storage": storage, "registry": registry}),
+        )];
+        g.service_folder(&mut services, "backbone", "1", backbone)?;
+        let common = |key: &str, item: Value| {
+            let mut c = json!({"b": bb, "group": group, "cluster_label": label});
+            c[key] = item;
+            c
+        };
+        let topics = b
+            .topics
+            .iter()
+            .map(|t| {
+                let mut c = common(
+                    "t",
+                    json!({"name": t.name, "replicas": t.replicas, "config": t.config}),
                 );
-                res.push(format!("{}.yaml", t.name));
-            }
-            g.add_yaml(
-                "environments/base/services/topics/kustomization.yaml".into(),
-                &kustomization(&res, annotations("2")),
-            );
-            services.push("topics".into());
-        }
-        if !b.users.is_empty() {
-            let mut res = Vec::new();
-            for u in &b.users {
-                let mut c = common.clone();
+                c["partitions"] = json!(t.partitions);
+                (t.name.clone(), "topic.yaml.j2", c)
+            })
+            .collect();
+        g.service_folder(&mut services, "topics", "2", topics)?;
+        let users = b
+            .users
+            .iter()
+            .map(|u| {
                 let acls: Vec<Value> = u
                     .acls
                     .iter()
@@ -252,96 +273,55 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
                         |a| json!({"topic": a.topic, "group": a.group, "operations": a.operations}),
                     )
                     .collect();
-                c["u"] = json!({"name": u.name, "authentication": u.authentication, "acls": acls});
-                let text = g.render("user.yaml.j2", ctx(&c))?;
-                g.add(
-                    format!("environments/base/services/users/{}.yaml", u.name),
-                    text,
-                );
-                res.push(format!("{}.yaml", u.name));
-            }
-            g.add_yaml(
-                "environments/base/services/users/kustomization.yaml".into(),
-                &kustomization(&res, annotations("2")),
-            );
-            services.push("users".into());
-        }
-        if !b.connect_clusters.is_empty() {
-            let mut res = Vec::new();
-            for cc in &b.connect_clusters {
-                let mut c = common.clone();
-                c["c"] = json!({"name": cc.name, "replicas": cc.replicas, "image": cc.image, "user": cc.user});
+                (
+                    u.name.clone(),
+                    "user.yaml.j2",
+                    common(
+                        "u",
+                        json!({"name": u.name, "authentication": u.authentication, "acls": acls}),
+                    ),
+                )
+            })
+            .collect();
+        g.service_folder(&mut services, "users", "2", users)?;
+        let connect = b
+            .connect_clusters
+            .iter()
+            .map(|cc| {
+                let mut c = common("c", json!({"name": cc.name, "replicas": cc.replicas, "image": cc.image, "user": cc.user}));
                 c["bootstrap"] = json!(bootstrap_service(b));
                 c["replication"] = json!(b.replicas.min(3));
-                let text = g.render("connect.yaml.j2", ctx(&c))?;
-                g.add(
-                    format!("environments/base/services/connect/{}.yaml", cc.name),
-                    text,
-                );
-                res.push(format!("{}.yaml", cc.name));
-            }
-            g.add_yaml(
-                "environments/base/services/connect/kustomization.yaml".into(),
-                &kustomization(&res, annotations("2")),
-            );
-            services.push("connect".into());
-        }
-        if !b.connectors.is_empty() {
-            let mut res = Vec::new();
-            for k in &b.connectors {
-                let mut c = common.clone();
-                c["cluster_label"] = json!(if es {
-                    "eventstreams.ibm.com/cluster"
-                } else {
-                    "strimzi.io/cluster"
-                });
-                c["k"] = json!({"name": k.name, "connect_cluster": k.connect_cluster, "class": k.class, "tasks_max": k.tasks_max, "config": k.config});
-                let text = g.render("connector.yaml.j2", ctx(&c))?;
-                g.add(
-                    format!("environments/base/services/connectors/{}.yaml", k.name),
-                    text,
-                );
-                res.push(format!("{}.yaml", k.name));
-            }
-            g.add_yaml(
-                "environments/base/services/connectors/kustomization.yaml".into(),
-                &kustomization(&res, annotations("3")),
-            );
-            services.push("connectors".into());
-        }
+                (cc.name.clone(), "connect.yaml.j2", c)
+            })
+            .collect();
+        g.service_folder(&mut services, "connect", "2", connect)?;
+        let connectors = b
+            .connectors
+            .iter()
+            .map(|k| {
+                let item = json!({"name": k.name, "connect_cluster": k.connect_cluster, "class": k.class, "tasks_max": k.tasks_max, "config": k.config});
+                (k.name.clone(), "connector.yaml.j2", common("k", item))
+            })
+            .collect();
+        g.service_folder(&mut services, "connectors", "3", connectors)?;
     }
-    if !s.queue_managers.is_empty() {
-        let mut res = Vec::new();
-        for q in &s.queue_managers {
+    let qms = s
+        .queue_managers
+        .iter()
+        .map(|q| {
             let mut mqsc = String::new();
             for queue in &q.queues {
-                mqsc.push_str(&format!(
-                    "DEFINE QLOCAL('{}') MAXDEPTH({}) REPLACE\n",
-                    queue.name,
-                    queue.max_depth.unwrap_or(5000)
-                ));
+                mqsc.push_str(&format!("DEFINE QLOCAL('{}') MAXDEPTH({}) REPLACE\n", queue.name, queue.max_depth.unwrap_or(5000)));
             }
             for ch in &q.channels {
-                mqsc.push_str(&format!(
-                    "DEFINE CHANNEL('{}') CHLTYPE(SVRCONN) TRPTYPE(TCP) REPLACE\n",
-                    ch.name
-                ));
+                mqsc.push_str(&format!("DEFINE CHANNEL('{}') CHLTYPE(SVRCONN) TRPTYPE(TCP) REPLACE\n", ch.name));
             }
             let c = json!({"q": {"name": q.name, "version": q.version, "license": q.license, "use": q.r#use, "availability": q.availability},
                 "storage": q.storage.clone().unwrap_or_else(|| "2Gi".into()), "mqsc": mqsc});
-            let text = g.render("queuemanager.yaml.j2", ctx(&c))?;
-            g.add(
-                format!("environments/base/services/mq/{}.yaml", q.name),
-                text,
-            );
-            res.push(format!("{}.yaml", q.name));
-        }
-        g.add_yaml(
-            "environments/base/services/mq/kustomization.yaml".into(),
-            &kustomization(&res, annotations("1")),
-        );
-        services.push("mq".into());
-    }
+            (q.name.clone(), "queuemanager.yaml.j2", c)
+        })
+        .collect();
+    g.service_folder(&mut services, "mq", "1", qms)?;
     if let Some(r) = s
         .schema_registry
         .as_ref()
@@ -353,19 +333,12 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             .as_ref()
             .map(bootstrap_service)
             .unwrap_or_default();
-        let text = g.render(
+        let item = vec![(
+            "registry".to_string(),
             "registry.yaml.j2",
-            ctx(&json!({"name": rname, "bootstrap": bootstrap})),
-        )?;
-        g.add(
-            "environments/base/services/registry/registry.yaml".into(),
-            text,
-        );
-        g.add_yaml(
-            "environments/base/services/registry/kustomization.yaml".into(),
-            &kustomization(&["registry.yaml".into()], annotations("1")),
-        );
-        services.push("registry".into());
+            json!({"name": rname, "bootstrap": bootstrap}),
+        )];
+        g.service_folder(&mut services, "registry", "1", item)?;
     }
     if !services.is_empty() {
         g.add_yaml(
