@@ -72,6 +72,26 @@ fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
     lookup(v.get(head.as_str())?, rest)
 }
 
+/// kustomize copies only the text into an existing scalar, keeping the target's type
+/// (a string stays a string); collections are replaced whole.
+fn assign(target: &mut Value, src: &Value) {
+    let text = match src {
+        Value::Object(_) | Value::Array(_) => {
+            *target = src.clone();
+            return;
+        }
+        other => crate::resource::scalar_string(other),
+    };
+    *target = match target {
+        Value::String(_) => Value::String(text),
+        Value::Number(_) | Value::Bool(_) => match crate::yaml::parse_one(&text) {
+            Ok(v @ (Value::Number(_) | Value::Bool(_))) => v,
+            _ => Value::String(text),
+        },
+        Value::Object(_) | Value::Array(_) | Value::Null => src.clone(),
+    };
+}
+
 fn set_path(
     v: &mut Value,
     path: &[String],
@@ -79,7 +99,7 @@ fn set_path(
     create: bool,
 ) -> std::result::Result<(), String> {
     let Some((head, rest)) = path.split_first() else {
-        *v = val.clone();
+        assign(v, val);
         return Ok(());
     };
     if let Some(inner) = head.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
@@ -117,7 +137,13 @@ fn set_path(
                 "unable to find field {head:?} in replacement target"
             ));
         }
-        m.insert(head.clone(), Value::Object(Map::new()));
+        // A created leaf is a string scalar (or whatever collection the source is).
+        let fresh = if rest.is_empty() && !val.is_object() && !val.is_array() {
+            Value::String(String::new())
+        } else {
+            Value::Object(Map::new())
+        };
+        m.insert(head.clone(), fresh);
     }
     set_path(
         m.get_mut(head.as_str()).expect("present"),
