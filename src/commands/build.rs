@@ -51,24 +51,28 @@ pub fn run(args: &Args) -> Result<i32> {
                 .context("writing to stdout")?;
         }
         Some(p) if p.is_dir() => {
+            // kustomize's names: group_version_kind_name.yaml, lower-cased, prefixed with the
+            // namespace only when the namespaced objects span several namespaces.
+            let namespaces: std::collections::BTreeSet<String> = rendered
+                .resources
+                .iter()
+                .map(|r| r.cur_id())
+                .filter(|id| !id.gvk.is_cluster_scoped())
+                .map(|id| id.effective_namespace().to_string())
+                .collect();
             for r in &rendered.resources {
-                let gvk = r.gvk();
-                let mut parts: Vec<&str> = Vec::new();
-                for s in [gvk.group.as_str(), gvk.version.as_str(), gvk.kind.as_str()] {
-                    if !s.is_empty() {
-                        parts.push(s);
-                    }
+                let id = r.cur_id();
+                let gvk = &id.gvk;
+                let parts: Vec<&str> =
+                    [gvk.group.as_str(), gvk.version.as_str(), gvk.kind.as_str()]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                let mut name = format!("{}_{}.yaml", parts.join("_"), r.name()).to_lowercase();
+                if namespaces.len() > 1 && !gvk.is_cluster_scoped() {
+                    name = format!("{}_{name}", id.effective_namespace().to_lowercase());
                 }
-                let name = format!("{}_{}.yaml", parts.join("_"), r.name()).to_lowercase();
-                let ns_prefix = if r.namespace().is_empty() {
-                    String::new()
-                } else {
-                    format!("{}_", r.namespace())
-                };
-                write_atomic(
-                    &p.join(format!("{ns_prefix}{name}").to_lowercase()),
-                    &yaml::to_yaml(&r.obj),
-                )?;
+                write_atomic(&p.join(name), &yaml::to_yaml(&r.obj))?;
             }
         }
         Some(p) => {
