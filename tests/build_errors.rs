@@ -198,8 +198,9 @@ fn output_directory_gets_one_file_per_resource() {
         .args(&["build", ".", "-o", "out"])
         .run()
         .status(0);
-    let cm =
-        std::fs::read_to_string(ran.dir.join("out/v1_configmap_a.yaml")).expect("configmap file");
+    // Two namespaces (default and shop): kustomize prefixes every namespaced file.
+    let cm = std::fs::read_to_string(ran.dir.join("out/default_v1_configmap_a.yaml"))
+        .expect("configmap file");
     assert!(cm.contains("name: a"));
     let dep = std::fs::read_to_string(ran.dir.join("out/shop_apps_v1_deployment_web.yaml"))
         .expect("deployment file");
