@@ -177,7 +177,16 @@ impl<'a> Builder<'a> {
                 if style == ScalarStyle::Folded {
                     text = fold_round_trip(&text);
                 }
-                let v = self.scalar(&text, style, tag.as_deref())?;
+                // kustomize re-sets every object's annotations from their source text at the
+                // end, so an annotation value is that text, whatever it would resolve to.
+                let v = if self.path.len() == 3
+                    && self.path[0] == "metadata"
+                    && self.path[1] == "annotations"
+                {
+                    Value::String(text.clone())
+                } else {
+                    self.scalar(&text, style, tag.as_deref())?
+                };
                 if anchor > 0 {
                     self.anchors.insert(anchor, v.clone());
                 }
@@ -426,6 +435,18 @@ mod tests {
         assert_eq!(d.len(), 3);
         assert!(d[1].value.is_null());
         assert_eq!(d[2].line, 4);
+    }
+
+    #[test]
+    fn annotation_values_keep_their_source_text() {
+        let v = parse_one(
+            "metadata:\n  annotations:\n    a: 0x10\n    b: ~\n    c: 1.50\nspec:\n  a: 0x10\n",
+        )
+        .unwrap();
+        assert_eq!(v["metadata"]["annotations"]["a"], "0x10");
+        assert_eq!(v["metadata"]["annotations"]["b"], "~");
+        assert_eq!(v["metadata"]["annotations"]["c"], "1.50");
+        assert_eq!(v["spec"]["a"], 16);
     }
 
     #[test]
