@@ -54,3 +54,24 @@ fn rendering_is_deterministic() {
         );
     }
 }
+
+#[test]
+fn stored_expectations_are_still_what_kubectl_prints() {
+    let mut dirs = Vec::new();
+    fixture_dirs(&common::repo_root().join("fixtures"), &mut dirs);
+    for d in dirs {
+        let out = std::process::Command::new("kubectl")
+            .arg("kustomize")
+            .arg(&d)
+            .output()
+            .expect("kubectl is the oracle and must be installed");
+        assert!(out.status.success(), "kubectl kustomize {}", d.display());
+        let want = std::fs::read(d.join("expected.yaml")).expect("expected.yaml");
+        assert_eq!(
+            out.stdout,
+            want,
+            "fixtures/{} expected.yaml is stale",
+            d.display()
+        );
+    }
+}
