@@ -47,26 +47,27 @@ pub fn builtin(table: &str) -> Vec<FieldSpec> {
     builtin_rows(table).map(|(_, fs)| fs).collect()
 }
 
-/// Rows of a built-in table with their referred kind (name references only).
-pub fn builtin_rows(table: &str) -> impl Iterator<Item = (String, FieldSpec)> + '_ {
-    TABLES
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(move |l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            if c.len() < 7 || c[0] != table {
-                return None;
-            }
-            let d = |s: &str| {
-                if s == "-" {
-                    String::new()
-                } else {
-                    s.to_string()
+/// Every row of the built-in tables, parsed once per process: (table, referred kind, spec).
+fn all_rows() -> &'static [(&'static str, &'static str, FieldSpec)] {
+    static ROWS: std::sync::OnceLock<Vec<(&'static str, &'static str, FieldSpec)>> =
+        std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        TABLES
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let c: Vec<&'static str> = l.split('\t').collect();
+                if c.len() < 7 {
+                    return None;
                 }
-            };
-            Some((
-                c[1].to_string(),
-                FieldSpec {
+                let d = |s: &str| {
+                    if s == "-" {
+                        String::new()
+                    } else {
+                        s.to_string()
+                    }
+                };
+                let fs = FieldSpec {
                     gvk: Gvk {
                         group: d(c[2]),
                         version: d(c[3]),
@@ -74,9 +75,19 @@ pub fn builtin_rows(table: &str) -> impl Iterator<Item = (String, FieldSpec)> + 
                     },
                     path: c[5].to_string(),
                     create: c[6] == "create",
-                },
-            ))
-        })
+                };
+                Some((c[0], c[1], fs))
+            })
+            .collect()
+    })
+}
+
+/// Rows of a built-in table with their referred kind (name references only).
+pub fn builtin_rows(table: &str) -> impl Iterator<Item = (String, FieldSpec)> + '_ {
+    all_rows()
+        .iter()
+        .filter(move |(t, _, _)| *t == table)
+        .map(|(_, r, fs)| (r.to_string(), fs.clone()))
 }
 
 /// Splits a field path on `/`, keeping `\/` as a literal slash.

@@ -9,6 +9,9 @@ use crate::yaml::Value;
 use regex::Regex;
 
 pub fn apply_images(resources: &mut [Resource], images: &[Image]) -> Result<()> {
+    if images.is_empty() {
+        return Ok(());
+    }
     let specs = builtin("images");
     for img in images {
         let pattern = Regex::new(&format!(

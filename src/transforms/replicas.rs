@@ -7,6 +7,9 @@ use crate::resource::Resource;
 use crate::yaml::Value;
 
 pub fn apply_replicas(resources: &mut [Resource], replicas: &[(String, i64)]) -> Result<()> {
+    if replicas.is_empty() {
+        return Ok(());
+    }
     let specs = builtin("replicas");
     for (name, count) in replicas {
         let mut found = false;
