@@ -223,41 +223,7 @@ pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> 
                 });
             }
         }
-        if let Some(path) = nil_in_list(&v, String::new()) {
-            return Err(Error::Yaml {
-                file: file.to_path_buf(),
-                line,
-                msg: format!("empty item at {path} in object"),
-            });
-        }
         out.push(Resource::new(v, file.display().to_string()));
     }
     Ok(out)
-}
-
-fn nil_in_list(v: &Value, path: String) -> Option<String> {
-    // Cheap check first; the path is only spelled out for the error.
-    fn has_nil(v: &Value) -> bool {
-        match v {
-            Value::Object(m) => m.values().any(has_nil),
-            Value::Array(a) => a.iter().any(|x| x.is_null() || has_nil(x)),
-            _ => false,
-        }
-    }
-    if !has_nil(v) {
-        return None;
-    }
-    match v {
-        Value::Object(m) => m
-            .iter()
-            .find_map(|(k, x)| nil_in_list(x, format!("{path}.{k}"))),
-        Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| {
-            if x.is_null() {
-                Some(format!("{path}[{i}]"))
-            } else {
-                nil_in_list(x, format!("{path}[{i}]"))
-            }
-        }),
-        _ => None,
-    }
 }

@@ -306,6 +306,17 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
+                "binary" => {
+                    // yaml.v3 hands decoded bytes over as a string.
+                    use base64::Engine;
+                    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                    return match base64::engine::general_purpose::STANDARD.decode(compact) {
+                        Ok(bytes) => {
+                            Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+                        }
+                        Err(_) => self.err(format!("cannot decode !!binary value: invalid base64")),
+                    };
+                }
                 _ => Scalar::Str,
             },
             Some(_) => Scalar::Str,
