@@ -314,7 +314,7 @@ impl<'a> Builder<'a> {
                         Ok(bytes) => {
                             Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
                         }
-                        Err(_) => self.err(format!("cannot decode !!binary value: invalid base64")),
+                        Err(_) => self.err("cannot decode !!binary value: invalid base64"),
                     };
                 }
                 _ => Scalar::Str,
