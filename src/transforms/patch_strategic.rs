@@ -54,16 +54,17 @@ impl Schema {
         let group = api.split_once('/').map(|(g, _)| g).unwrap_or("");
         let known = api.contains('/') && BUILTIN_GROUPS.contains(&group)
             || !api.contains('/') && api == "v1";
-        let pod_spec: Option<&'static [&'static str]> = match kind.as_str() {
-            "Pod" => Some(&["spec"]),
-            "PodTemplate" => Some(&["template", "spec"]),
-            "Deployment"
-            | "ReplicaSet"
-            | "DaemonSet"
-            | "StatefulSet"
-            | "Job"
-            | "ReplicationController" => Some(&["spec", "template", "spec"]),
-            "CronJob" => Some(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        // Workloads of the API versions in kustomize's built-in schema (Kubernetes 1.21);
+        // older versions of these kinds have no schema there, so their lists are replaced.
+        let pod_spec: Option<&'static [&'static str]> = match (api, kind.as_str()) {
+            ("v1", "Pod") => Some(&["spec"]),
+            ("v1", "PodTemplate") => Some(&["template", "spec"]),
+            ("apps/v1", "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet")
+            | ("batch/v1", "Job")
+            | ("v1", "ReplicationController") => Some(&["spec", "template", "spec"]),
+            ("batch/v1" | "batch/v1beta1", "CronJob") => {
+                Some(&["spec", "jobTemplate", "spec", "template", "spec"])
+            }
             _ => None,
         };
         Schema {
@@ -84,6 +85,7 @@ impl Schema {
             ["spec", "ports"] if self.kind == "Service" => {
                 return ListMode::Keys(vec!["port", "protocol"]);
             }
+            ["secrets"] if self.kind == "ServiceAccount" => return ListMode::Keys(vec!["name"]),
             ["webhooks"] if self.kind.ends_with("WebhookConfiguration") => {
                 return ListMode::Keys(vec!["name"]);
             }
