@@ -404,3 +404,62 @@ fn bump_on_a_copy_of_the_shared_gitops_catalog() {
     assert_eq!(added.len(), 4, "{added:?}");
     let _ = t.run();
 }
+
+#[test]
+fn bump_in_an_eda_gitops_catalog_style_repo_with_bases_and_pinned_csv() {
+    // The shape of IBM's eda-gitops-catalog: `bases:`, `patchesJson6902`, a pointer folder
+    // and files without a final newline.
+    let overlay = "bases:\n  - ../../base\n\npatchesJson6902:\n- path: patch-channel.yaml\n  target:\n    kind: Subscription\n    name: ibm-eventstreams";
+    let t = Test::new()
+        .file("cp4i-operators/event-streams/operator/base/kustomization.yaml", "resources:\n- subscription.yaml\n")
+        .file(
+            "cp4i-operators/event-streams/operator/base/subscription.yaml",
+            "apiVersion: operators.coreos.com/v1alpha1\nkind: Subscription\nmetadata:\n  name: ibm-eventstreams\n  namespace: openshift-operators\nspec:\n  channel: stable\n  name: ibm-eventstreams\n  installPlanApproval: Automatic\n  source: ibm-operator-catalog\n  sourceNamespace: openshift-marketplace\n  startingCSV: ibm-eventstreams.v2.3.1",
+        )
+        .file("cp4i-operators/event-streams/operator/overlays/kustomization.yaml", "bases:  \n  - ./v3.0")
+        .file("cp4i-operators/event-streams/operator/overlays/v3.0/kustomization.yaml", overlay)
+        .file(
+            "cp4i-operators/event-streams/operator/overlays/v3.0/patch-channel.yaml",
+            "- op: replace\n  path: /spec/channel\n  value: v3.0\n- op: replace\n  path: /spec/startingCSV\n  value: ibm-eventstreams.v3.0.0",
+        );
+    let dir = t.dir.clone();
+    let before = snapshot(&dir);
+    let out = bump(&dir, &["ibm-eventstreams", "v3.3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = snapshot(&dir);
+    let changed: Vec<&String> = before
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert_eq!(
+        changed,
+        vec!["cp4i-operators/event-streams/operator/overlays/kustomization.yaml"]
+    );
+    assert_eq!(
+        String::from_utf8(
+            after["cp4i-operators/event-streams/operator/overlays/kustomization.yaml"].clone()
+        )
+        .unwrap(),
+        "bases:  \n  - ./v3.3"
+    );
+    let new_patch = String::from_utf8(
+        after["cp4i-operators/event-streams/operator/overlays/v3.3/patch-channel.yaml"].clone(),
+    )
+    .unwrap();
+    assert_eq!(
+        new_patch,
+        "- op: replace\n  path: /spec/channel\n  value: v3.3\n- op: replace\n  path: /spec/startingCSV\n  value: ibm-eventstreams.v3.3.2"
+    );
+    let d = dir.join("cp4i-operators/event-streams/operator/overlays");
+    let built = ours(&d);
+    assert!(
+        built.contains("channel: v3.3") && built.contains("startingCSV: ibm-eventstreams.v3.3.2"),
+        "{built}"
+    );
+    assert_eq!(built, kubectl(&d));
+    let _ = t.run();
+}
