@@ -3,48 +3,16 @@
 //! third-party catalog repos.
 
 mod common;
-use common::{Test, repo_root};
-use manifesto::build::{BuildOptions, build};
-use manifesto::fs::RealFs;
-use std::collections::BTreeMap;
+use common::{Test, repo_root, snapshot};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).into_iter().flatten() {
-        if e.file_type().is_file() {
-            let rel = e
-                .path()
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            out.insert(rel, std::fs::read(e.path()).unwrap());
-        }
-    }
-    out
-}
-
 fn kubectl(dir: &Path) -> String {
-    let out = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(dir)
-        .output()
-        .expect("kubectl is the oracle and must be installed");
-    assert!(
-        out.status.success(),
-        "kubectl kustomize {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::kubectl_kustomize(dir)
 }
 
 fn ours(dir: &Path) -> String {
-    build(&RealFs, dir, &BuildOptions::default())
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .to_yaml()
+    common::manifesto_build(dir)
 }
 
 fn kustomization_dirs(root: &Path) -> Vec<PathBuf> {

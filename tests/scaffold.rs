@@ -2,10 +2,7 @@
 //! with kubectl kustomize, idempotence, edited files kept, and every kind of bad spec.
 
 mod common;
-use common::{Test, repo_root};
-use manifesto::build::{BuildOptions, build};
-use manifesto::fs::RealFs;
-use std::collections::BTreeMap;
+use common::{Test, kubectl_kustomize, manifesto_build, repo_root, snapshot};
 use std::path::Path;
 use std::process::Command;
 
@@ -18,24 +15,6 @@ fn cert() -> String {
         .into_owned()
 }
 
-fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path()
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
 /// Builds every kustomization in the tree with both renderers; returns all objects' kinds.
 fn build_everything(root: &Path) -> Vec<String> {
     let mut kinds = Vec::new();
@@ -46,26 +25,8 @@ fn build_everything(root: &Path) -> Vec<String> {
         .filter(|e| e.file_name() == "kustomization.yaml")
     {
         let d = e.path().parent().unwrap();
-        let ours = build(&RealFs, d, &BuildOptions::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
-            .to_yaml();
-        let out = Command::new("kubectl")
-            .arg("kustomize")
-            .arg(d)
-            .output()
-            .expect("kubectl is the oracle");
-        assert!(
-            out.status.success(),
-            "kubectl kustomize {}: {}",
-            d.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(
-            ours,
-            String::from_utf8(out.stdout).unwrap(),
-            "{}",
-            d.display()
-        );
+        let ours = manifesto_build(d);
+        assert_eq!(ours, kubectl_kustomize(d), "{}", d.display());
         kinds.extend(
             ours.lines()
                 .filter_map(|l| l.strip_prefix("kind: "))

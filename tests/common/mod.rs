@@ -108,3 +108,49 @@ impl Drop for Ran {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Every file under `root` with its bytes, for before/after comparisons.
+pub fn snapshot(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The oracle: what `kubectl kustomize DIR` prints.
+pub fn kubectl_kustomize(dir: &Path) -> String {
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl is the oracle and must be installed");
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// What the library renders for DIR.
+pub fn manifesto_build(dir: &Path) -> String {
+    manifesto::build::build(
+        &manifesto::fs::RealFs,
+        dir,
+        &manifesto::build::BuildOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    .to_yaml()
+}
