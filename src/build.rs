@@ -266,9 +266,24 @@ fn accumulate_target(
         let child = ldr.child(path)?;
         ra = accumulate_target(&child, ra, warnings, Role::Component)?;
     }
-    run_generators(ldr, &k, &file, &mut ra)?;
-    run_transformers(ldr, &k, &file, &mut ra)?;
+    run_generators(ldr, &k, &file, &mut ra).map_err(|e| in_file(e, &file))?;
+    run_transformers(ldr, &k, &file, &mut ra).map_err(|e| in_file(e, &file))?;
     Ok(ra)
+}
+
+/// Names the kustomization file in errors that do not already name a file.
+fn in_file(e: Error, file: &str) -> Error {
+    match e {
+        Error::Msg(msg) => Error::Kustomization {
+            file: file.to_string(),
+            msg,
+        },
+        Error::Resource { id, msg } => Error::Kustomization {
+            file: file.to_string(),
+            msg: format!("{id}: {msg}"),
+        },
+        other => other,
+    }
 }
 
 fn run_generators(

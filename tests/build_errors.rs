@@ -206,3 +206,36 @@ fn output_directory_gets_one_file_per_resource() {
         .expect("deployment file");
     assert!(dep.contains("namespace: shop"));
 }
+
+#[test]
+fn transform_errors_name_the_kustomization_and_never_panic() {
+    let cases = [
+        (
+            "configMapGenerator: [{name: x, literals: [noequals]}]\n",
+            "invalid literal source noequals",
+        ),
+        (
+            "resources: [a.yaml]\nimages: [{name: \"[\"}]\n",
+            "images: invalid name",
+        ),
+        (
+            "resources: [a.yaml]\npatches:\n- target: {kind: ConfigMap}\n  patch: '[{\"op\": \"replace\", \"path\": \"\", \"value\": \"x\"}]'\n",
+            "not a mapping",
+        ),
+        (
+            "resources: [a.yaml]\nreplicas: [{name: nope, count: 2}]\n",
+            "does not match",
+        ),
+    ];
+    for (k, want) in cases {
+        Test::new()
+            .file("kustomization.yaml", k)
+            .file("a.yaml", CM)
+            .args(&["build", "."])
+            .run()
+            .status(2)
+            .stderr_has(want)
+            .stderr_has("kustomization.yaml")
+            .no_panic();
+    }
+}

@@ -40,6 +40,12 @@ pub fn apply(r: &mut Resource, patch: &json_patch::Patch) -> Result<()> {
             msg: format!("applying JSON 6902 patch: {e}"),
         })?;
     }
+    if !r.obj.is_object() {
+        return Err(Error::Resource {
+            id: r.source.clone(),
+            msg: "a JSON 6902 patch turned the object into something that is not a mapping".into(),
+        });
+    }
     Ok(())
 }
 
