@@ -153,17 +153,27 @@ pub fn operators() -> &'static [Operator] {
     })
 }
 
-/// Built-in CatalogSource objects (file name, object).
-pub fn catalog_sources() -> Vec<(String, Value)> {
-    data::CATALOG_SOURCES
+/// Built-in CatalogSource objects (file name, object), parsed once per process.
+pub fn catalog_sources() -> &'static [(String, Value)] {
+    static ALL: OnceLock<Vec<(String, Value)>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        data::CATALOG_SOURCES
+            .iter()
+            .map(|(f, t)| {
+                (
+                    f.to_string(),
+                    yaml::parse_one(t).unwrap_or_else(|e| panic!("catalog source {f}: {e}")),
+                )
+            })
+            .collect()
+    })
+}
+
+/// Whether `source` names one of the built-in CatalogSources.
+pub fn is_builtin_source(source: &str) -> bool {
+    catalog_sources()
         .iter()
-        .map(|(f, t)| {
-            (
-                f.to_string(),
-                yaml::parse_one(t).unwrap_or_else(|e| panic!("catalog source {f}: {e}")),
-            )
-        })
-        .collect()
+        .any(|(_, cs)| yaml::str_at(cs, &["metadata", "name"]) == source)
 }
 
 /// Finds an operator by catalog name or OLM package name.
@@ -231,6 +241,14 @@ pub fn operator_for_kind(api_version: &str, kind: &str) -> Option<&'static Opera
     operators().iter().find(|o| o.provides_kind(group, kind))
 }
 
+/// The catalog sources every OpenShift cluster has.
+const OPENSHIFT_SOURCES: [&str; 4] = [
+    "redhat-operators",
+    "certified-operators",
+    "community-operators",
+    "redhat-marketplace",
+];
+
 /// Problems with the built-in data; empty when every invariant holds.
 pub fn check_invariants() -> Vec<String> {
     let mut errs = Vec::new();
@@ -282,20 +300,7 @@ pub fn check_invariants() -> Vec<String> {
                 ));
             }
         }
-        let sources: Vec<String> = catalog_sources()
-            .iter()
-            .map(|(_, v)| yaml::str_at(v, &["metadata", "name"]).to_string())
-            .chain(
-                [
-                    "redhat-operators",
-                    "certified-operators",
-                    "community-operators",
-                    "redhat-marketplace",
-                ]
-                .map(String::from),
-            )
-            .collect();
-        if !sources.contains(&o.source) {
+        if !OPENSHIFT_SOURCES.contains(&o.source.as_str()) && !is_builtin_source(&o.source) {
             errs.push(format!("{at}: source {} is neither an OpenShift default catalog nor a built-in CatalogSource", o.source));
         }
     }

@@ -154,12 +154,12 @@ pub fn render(only: &[&Operator], layout: Layout) -> Vec<File> {
         files.extend(operator_files(op, layout));
     }
     for (file, cs) in super::catalog_sources() {
-        let name = yaml::str_at(&cs, &["metadata", "name"]).to_string();
+        let name = yaml::str_at(cs, &["metadata", "name"]).to_string();
         if !ops.iter().any(|o| o.source == name) {
             continue;
         }
         let dir = format!("catalog-sources/{name}");
-        files.push((format!("{dir}/{file}"), yaml::to_yaml(&cs)));
+        files.push((format!("{dir}/{file}"), yaml::to_yaml(cs)));
         files.push((
             format!("{dir}/kustomization.yaml"),
             yaml::to_yaml(&kustomization(&[file.as_str()], None)),

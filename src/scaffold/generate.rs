@@ -193,23 +193,13 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
         );
         op_dirs.push(format!("operators/{}", op.name));
     }
-    if s.catalog.builtin
-        && ops.iter().any(|(o, _)| {
-            catalog::catalog_sources()
-                .iter()
-                .any(|(_, cs)| yaml::str_at(cs, &["metadata", "name"]) == o.source)
-        })
-    {
-        let dirs: BTreeSet<String> = ops
+    if s.catalog.builtin {
+        let sources: BTreeSet<String> = ops
             .iter()
-            .filter(|(o, _)| {
-                catalog::catalog_sources()
-                    .iter()
-                    .any(|(_, cs)| yaml::str_at(cs, &["metadata", "name"]) == o.source)
-            })
+            .filter(|(o, _)| catalog::is_builtin_source(&o.source))
             .map(|(o, _)| format!("../catalog/catalog-sources/{}", o.source))
             .collect();
-        op_dirs.splice(0..0, dirs);
+        op_dirs.splice(0..0, sources);
     }
 
     // --- base services: event backbone, topics, users, connect, connectors, MQ, registry
