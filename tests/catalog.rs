@@ -3,7 +3,7 @@
 //! third-party catalog repos.
 
 mod common;
-use common::{Test, repo_root, snapshot};
+use common::{Test, added_files, changed_files, repo_root, snapshot};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -100,10 +100,8 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
         String::from_utf8_lossy(&out.stderr)
     );
     let after = snapshot(&dir);
-    let changed: Vec<&String> = after
-        .keys()
-        .filter(|k| before.get(*k) != after.get(*k))
-        .collect();
+    assert_eq!(added_files(&before, &after), Vec::<String>::new());
+    let changed = changed_files(&before, &after);
     assert_eq!(
         changed,
         vec![
@@ -363,12 +361,9 @@ fn bump_on_a_copy_of_the_shared_gitops_catalog() {
         assert_eq!(built, kubectl(&d));
     }
     let after = snapshot(&dir);
-    let changed: Vec<&String> = before
-        .keys()
-        .filter(|k| before.get(*k) != after.get(*k))
-        .collect();
+    let changed = changed_files(&before, &after);
     assert!(changed.is_empty(), "existing files changed: {changed:?}");
-    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    let added = added_files(&before, &after);
     assert_eq!(added.len(), 4, "{added:?}");
     let _ = t.run();
 }
@@ -399,10 +394,7 @@ fn bump_in_an_eda_gitops_catalog_style_repo_with_bases_and_pinned_csv() {
         String::from_utf8_lossy(&out.stderr)
     );
     let after = snapshot(&dir);
-    let changed: Vec<&String> = before
-        .keys()
-        .filter(|k| before.get(*k) != after.get(*k))
-        .collect();
+    let changed = changed_files(&before, &after);
     assert_eq!(
         changed,
         vec!["cp4i-operators/event-streams/operator/overlays/kustomization.yaml"]

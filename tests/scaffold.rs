@@ -2,7 +2,9 @@
 //! with kubectl kustomize, idempotence, edited files kept, and every kind of bad spec.
 
 mod common;
-use common::{Test, kubectl_kustomize, manifesto_build, repo_root, snapshot};
+use common::{
+    Test, added_files, changed_files, kubectl_kustomize, manifesto_build, repo_root, snapshot,
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -214,10 +216,8 @@ fn second_run_changes_nothing_and_edits_are_kept() {
     let out = again(&["--reseal"]);
     assert!(out.status.success());
     let after = snapshot(&dir.join("repo"));
-    let changed: Vec<&String> = after
-        .keys()
-        .filter(|k| first.get(*k) != after.get(*k))
-        .collect();
+    assert_eq!(added_files(&first, &after), Vec::<String>::new());
+    let changed = changed_files(&first, &after);
     assert!(
         !changed.is_empty()
             && changed

@@ -109,8 +109,10 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every file under `root` with its bytes, for before/after comparisons.
-pub fn snapshot(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+/// Every file under a folder with its bytes.
+pub type Snapshot = std::collections::BTreeMap<String, Vec<u8>>;
+
+pub fn snapshot(root: &Path) -> Snapshot {
     walkdir::WalkDir::new(root)
         .into_iter()
         .flatten()
@@ -153,4 +155,22 @@ pub fn manifesto_build(dir: &Path) -> String {
     )
     .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
     .to_yaml()
+}
+
+/// Files of `before` whose bytes differ in `after` (changed or removed), in path order.
+pub fn changed_files(before: &Snapshot, after: &Snapshot) -> Vec<String> {
+    before
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .cloned()
+        .collect()
+}
+
+/// Files of `after` that `before` did not have, in path order.
+pub fn added_files(before: &Snapshot, after: &Snapshot) -> Vec<String> {
+    after
+        .keys()
+        .filter(|k| !before.contains_key(*k))
+        .cloned()
+        .collect()
 }
