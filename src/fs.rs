@@ -75,17 +75,22 @@ impl FileSystem for MemFs {
     }
 }
 
-/// Lexically normalises a path: drops `.`, folds `..` (never above the start).
+/// Lexically normalises a path like Go's `filepath.Clean`: drops `.`, folds `name/..`,
+/// keeps leading `..` of a relative path and drops `..` above the root.
 pub fn clean(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                // `..` above the root stays at the root; above a relative start, or after
+                // another `..`, it is kept (popping it would turn `../../x` into `x`).
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                None | Some(Component::ParentDir) => out.push(".."),
+                Some(_) => {
+                    out.pop();
                 }
-            }
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -93,4 +98,26 @@ pub fn clean(p: &Path) -> PathBuf {
         out.push(".");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+    use std::path::Path;
+
+    #[test]
+    fn clean_keeps_leading_parent_dirs() {
+        for (input, want) in [
+            ("../../x", "../../x"),
+            ("a/b/../../../x", "../x"),
+            ("./a/./b/..", "a"),
+            ("a/..", "."),
+            ("/../x", "/x"),
+            ("/a/../../b", "/b"),
+            ("../a/../..", "../.."),
+            ("", "."),
+        ] {
+            assert_eq!(clean(Path::new(input)), Path::new(want), "{input}");
+        }
+    }
 }
