@@ -8,11 +8,13 @@ pub mod fieldspec;
 pub mod fs;
 pub mod kustomization;
 pub mod load;
+pub mod names;
 pub mod resid;
 pub mod resource;
 pub mod scaffold;
 pub mod seal;
 pub mod transforms;
+pub mod write;
 pub mod yaml;
 
 pub use build::{BuildOptions, Rendered, Reorder, build};

@@ -206,7 +206,11 @@ fn second_run_changes_nothing_and_edits_are_kept() {
     assert_eq!(std::fs::read_to_string(&edited).unwrap(), mine);
     // --dry-run shows the diff and writes nothing; --force restores.
     let out = again(&["--dry-run", "--force"]);
-    assert!(out.status.success());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a dry run that would change files exits 1"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("-# tuned by hand"));
     assert_eq!(std::fs::read_to_string(&edited).unwrap(), mine);
     let out = again(&["--force"]);

@@ -4,9 +4,9 @@ use anyhow::{Context, Result, bail};
 use manifesto::build::{BuildOptions, Reorder, build};
 use manifesto::fs::RealFs;
 use manifesto::load::LoadRestrictor;
-use manifesto::yaml;
+use manifesto::{write, yaml};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -51,6 +51,7 @@ pub fn run(args: &Args) -> Result<i32> {
                 .context("writing to stdout")?;
         }
         Some(p) if p.is_dir() => {
+            let mut plan = write::Plan::new(p);
             // kustomize's names: group_version_kind_name.yaml, lower-cased, prefixed with the
             // namespace only when the namespaced objects span several namespaces.
             let namespaces: std::collections::BTreeSet<String> = rendered
@@ -72,30 +73,17 @@ pub fn run(args: &Args) -> Result<i32> {
                 if namespaces.len() > 1 && !gvk.is_cluster_scoped() {
                     name = format!("{}_{name}", id.effective_namespace().to_lowercase());
                 }
-                write_atomic(&p.join(name), &yaml::to_yaml(&r.obj))?;
+                plan.add(&name, yaml::to_yaml(&r.obj))
+                    .with_context(|| format!("resource {}", id))?;
             }
+            plan.commit()?;
         }
         Some(p) => {
             if p.to_string_lossy().ends_with('/') {
                 bail!("output directory {} does not exist", p.display());
             }
-            write_atomic(p, &rendered.to_yaml())?;
+            write::write_file(p, rendered.to_yaml().as_bytes())?;
         }
     }
     Ok(0)
-}
-
-/// Writes through a temporary file in the same directory, then renames.
-pub fn write_atomic(path: &Path, content: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.manifesto-tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
-    ));
-    std::fs::write(&tmp, content).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))?;
-    Ok(())
 }

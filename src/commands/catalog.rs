@@ -1,45 +1,70 @@
 //! `manifesto catalog`: list and show the built-in operators, render a catalog repo, and
 //! bump an operator's channel in any catalog repo (dry-run prints the diff).
 
-use super::build::write_atomic;
 use anyhow::{Context, Result, bail};
 use manifesto::catalog::{self, bump, render};
+use manifesto::write;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutArg {
+    /// redhat-cop/gitops-catalog's: base + overlays/<channel>
+    Cop,
+    /// ibm-cloud-architecture's eda-gitops-catalog: also pins startingCSV and a current pointer
+    Eda,
+}
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Cmd {
     /// List the built-in operators
     List {
-        #[arg(short = 'o', long = "output", default_value = "table", value_parser = ["table", "json"])]
-        format: String,
+        /// Output format
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Show one operator's data
-    Show { operator: String },
+    Show {
+        /// The operator's catalog name or OLM package name (see `catalog list`)
+        operator: String,
+    },
     /// Write a catalog repo: a base per operator and an overlay per channel
     Render {
+        /// The folder to write the catalog repo into
         #[arg(short = 'o', long = "out", default_value = "catalog-repo")]
         out: PathBuf,
         /// Only these operators (repeatable); all when absent
         #[arg(long = "operator")]
         operators: Vec<String>,
-        #[arg(long, default_value = "cop", value_parser = ["cop", "eda"])]
-        layout: String,
+        /// Folder layout of the catalog repo
+        #[arg(long, value_enum, default_value_t = LayoutArg::Cop)]
+        layout: LayoutArg,
         /// Overwrite files that differ from what would be written
         #[arg(long)]
         force: bool,
     },
     /// Move an operator to a channel in a catalog repo (manifesto's, redhat-cop's or eda's layout)
     Bump {
+        /// The operator's catalog name or OLM package name
         operator: String,
+        /// The OLM channel to move to (e.g. v3.6, stable, amq-streams-2.9.x)
         channel: String,
+        /// Pin this CSV as startingCSV (it must belong to the operator's package)
         #[arg(long)]
         csv: Option<String>,
+        /// The catalog or solution repo to edit
         #[arg(long, default_value = ".")]
         repo: PathBuf,
         /// The operator folder, when the repo holds several for the package
         #[arg(long)]
         path: Option<String>,
+        /// Accept a channel the built-in catalog does not list
         #[arg(long)]
         allow_unknown_channel: bool,
         /// Print the diff and write nothing
@@ -50,10 +75,10 @@ pub enum Cmd {
 
 pub fn run(cmd: &Cmd) -> Result<i32> {
     match cmd {
-        Cmd::List { format } => list(format),
+        Cmd::List { format } => list(*format),
         Cmd::Show { operator } => {
             let op = catalog::find(operator).map_err(anyhow::Error::msg)?;
-            println!("{}", show(op));
+            super::outln!("{}", show(op))?;
             Ok(0)
         }
         Cmd::Render {
@@ -61,7 +86,7 @@ pub fn run(cmd: &Cmd) -> Result<i32> {
             operators,
             layout,
             force,
-        } => render_cmd(out, operators, layout, *force),
+        } => render_cmd(out, operators, *layout, *force),
         Cmd::Bump {
             operator,
             channel,
@@ -82,9 +107,9 @@ pub fn run(cmd: &Cmd) -> Result<i32> {
     }
 }
 
-fn list(format: &str) -> Result<i32> {
+fn list(format: ListFormat) -> Result<i32> {
     let ops = catalog::operators();
-    if format == "json" {
+    if format == ListFormat::Json {
         let v: Vec<serde_json::Value> = ops
             .iter()
             .map(|o| {
@@ -93,7 +118,7 @@ fn list(format: &str) -> Result<i32> {
                     "channels": o.channels.iter().map(|c| c.name.clone()).collect::<Vec<_>>()})
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::outln!("{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(0);
     }
     let w = ops.iter().map(|o| o.name.len()).max().unwrap_or(4).max(4);
@@ -103,15 +128,20 @@ fn list(format: &str) -> Result<i32> {
         .max()
         .unwrap_or(7)
         .max(7);
-    println!(
+    super::outln!(
         "{:w$}  {:p$}  {:16}  DISPLAY NAME",
-        "NAME", "PACKAGE", "DEFAULT CHANNEL"
-    );
+        "NAME",
+        "PACKAGE",
+        "DEFAULT CHANNEL"
+    )?;
     for o in ops {
-        println!(
+        super::outln!(
             "{:w$}  {:p$}  {:16}  {}",
-            o.name, o.package, o.default_channel, o.display_name
-        );
+            o.name,
+            o.package,
+            o.default_channel,
+            o.display_name
+        )?;
     }
     Ok(0)
 }
@@ -150,13 +180,18 @@ fn show(op: &catalog::Operator) -> String {
     s.trim_end().to_string()
 }
 
-fn render_cmd(out: &Path, names: &[String], layout: &str, force: bool) -> Result<i32> {
-    let layout = render::Layout::parse(layout).map_err(anyhow::Error::msg)?;
+fn render_cmd(out: &Path, names: &[String], layout: LayoutArg, force: bool) -> Result<i32> {
+    let layout = match layout {
+        LayoutArg::Cop => render::Layout::Cop,
+        LayoutArg::Eda => render::Layout::Eda,
+    };
     let mut ops = Vec::new();
     for n in names {
         ops.push(catalog::find(n).map_err(anyhow::Error::msg)?);
     }
     let files = render::render(&ops, layout);
+    // Finish an interrupted earlier run first, so what is read below is what it wrote.
+    write::recover(out)?;
     // Read what is there once (nothing, for a new output folder), check everything, then write.
     let fresh = !out.exists();
     let existing: Vec<Option<String>> = files
@@ -181,20 +216,14 @@ fn render_cmd(out: &Path, names: &[String], layout: &str, force: bool) -> Result
             conflicts.join("\n  ")
         );
     }
-    let mut made = std::collections::HashSet::new();
-    let mut written = 0;
+    let mut plan = write::Plan::new(out);
     for ((rel, content), old) in files.iter().zip(&existing) {
-        if old.as_ref() == Some(content) {
-            continue;
+        if old.as_ref() != Some(content) {
+            plan.add(rel, content.as_bytes())?;
         }
-        let p = out.join(rel);
-        let dir = p.parent().unwrap_or(out).to_path_buf();
-        if made.insert(dir.clone()) {
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        write_atomic(&p, content)?;
-        written += 1;
     }
+    let written = plan.len();
+    plan.commit()?;
     eprintln!(
         "{} files in {} ({written} written)",
         files.len(),
@@ -231,7 +260,10 @@ fn read_repo(root: &Path) -> Result<bump::Repo> {
         if !in_scope {
             continue;
         }
-        if let Ok(text) = std::fs::read_to_string(e.path()) {
+        // Unreadable or non-UTF-8 files are not YAML that bump could edit; skip them.
+        if let Ok(bytes) = write::read_regular(e.path(), write::MAX_INPUT)
+            && let Ok(text) = String::from_utf8(bytes)
+        {
             repo.insert(rel, text);
         }
     }
@@ -248,6 +280,35 @@ fn bump_cmd(
     dry_run: bool,
 ) -> Result<i32> {
     let op = catalog::find(operator).map_err(anyhow::Error::msg)?;
+    // The channel becomes a folder name and a YAML value: refuse what could be neither.
+    manifesto::names::olm_channel(channel)
+        .map_err(|e| anyhow::anyhow!("channel {:?}: {e}", channel.escape_debug().to_string()))?;
+    if let Some(c) = csv {
+        manifesto::names::dns_subdomain(c)
+            .map_err(|e| anyhow::anyhow!("--csv {:?}: {e}", c.escape_debug().to_string()))?;
+    }
+    if !root.is_dir() {
+        bail!(
+            "{}: not a folder (--repo names the catalog or solution repo)",
+            root.display()
+        );
+    }
+    if dry_run {
+        if write::pending(root) {
+            eprintln!(
+                "note: an interrupted earlier write is pending in {}; a run without --dry-run completes it first",
+                root.display()
+            );
+        }
+    } else {
+        let r = write::recover(root)?;
+        if r.completed > 0 {
+            eprintln!(
+                "completed an interrupted earlier bump ({} file(s))",
+                r.completed
+            );
+        }
+    }
     let repo = read_repo(root)?;
     let req = bump::Request {
         op,
@@ -267,16 +328,18 @@ fn bump_cmd(
     }
     if dry_run {
         for c in &changes {
-            super::print_diff(&c.path, c.before.as_deref(), &c.after);
+            super::print_diff(&c.path, c.before.as_deref(), &c.after)?;
         }
-        return Ok(0);
+        // Exit 1: there are differences (what a real run would change).
+        return Ok(1);
     }
+    let mut plan = write::Plan::new(root);
     for c in &changes {
-        let p = root.join(&c.path);
-        std::fs::create_dir_all(p.parent().unwrap_or(root))
-            .with_context(|| format!("creating {}", p.display()))?;
-        write_atomic(&p, &c.after)?;
-        println!(
+        plan.add(&c.path, c.after.as_bytes())?;
+    }
+    plan.commit()?;
+    for c in &changes {
+        super::outln!(
             "{} {}",
             if c.before.is_some() {
                 "changed"
@@ -284,7 +347,7 @@ fn bump_cmd(
                 "created"
             },
             c.path
-        );
+        )?;
     }
     Ok(0)
 }

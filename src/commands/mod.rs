@@ -1,22 +1,61 @@
 //! Commands: thin wiring from the command line to the library. Each prints its own output.
 
+/// `println!` that returns the write error instead of panicking, so a closed pipe
+/// (`manifesto ... | head -1`) ends the command quietly.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($t)*)
+    }};
+}
+/// `print!` likewise.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($t)*)
+    }};
+}
+pub(crate) use {out, outln};
+
 pub mod build;
 pub mod catalog;
+pub mod docs;
 pub mod scaffold;
 pub mod seal;
 
 /// Prints a unified diff of one file for `--dry-run`; a new file diffs against /dev/null.
-pub fn print_diff(path: &str, before: Option<&str>, after: &str) {
+pub fn print_diff(path: &str, before: Option<&str>, after: &str) -> std::io::Result<()> {
     let diff = similar::TextDiff::from_lines(before.unwrap_or(""), after);
     let old = if before.is_some() {
         format!("a/{path}")
     } else {
         "/dev/null".into()
     };
-    print!(
+    out!(
         "{}",
         diff.unified_diff()
             .context_radius(3)
             .header(&old, &format!("b/{path}"))
-    );
+    )
 }
+
+/// Reads an input file named on the command line: regular files only (a FIFO or device is
+/// refused rather than read forever), at most `cap` bytes.
+pub fn read_capped(path: &std::path::Path, cap: u64) -> anyhow::Result<Vec<u8>> {
+    manifesto::write::read_regular(path, cap)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// `read_capped` with the general input limit.
+pub fn read_input(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    read_capped(path, manifesto::write::MAX_INPUT)
+}
+
+/// `read_input` as UTF-8 text.
+pub fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
+    String::from_utf8(read_input(path)?)
+        .map_err(|_| anyhow::anyhow!("{}: is not valid UTF-8", path.display()))
+}
+
+/// Certificates and keys are small; a cap keeps `--cert /dev/zero`-like mistakes cheap.
+pub const MAX_PEM: u64 = 1024 * 1024;

@@ -2,10 +2,10 @@
 //! writing the solution repo safely (atomic writes, a state file of what was generated,
 //! edited files kept unless --force, SealedSecrets kept when still valid, --dry-run diff).
 
-use super::build::write_atomic;
 use anyhow::{Context, Result, bail};
 use manifesto::scaffold::{self, generate::File, spec};
 use manifesto::seal::Certificate;
+use manifesto::write;
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -75,10 +75,10 @@ pub fn init(a: &InitArgs) -> Result<i32> {
     if a.output.exists() && !a.force {
         bail!("{} exists; use --force to overwrite it", a.output.display());
     }
-    write_atomic(&a.output, text)?;
+    write::write_file(&a.output, text.as_bytes())?;
     let schema = a.output.with_file_name("solution.schema.json");
     if !schema.exists() {
-        write_atomic(&schema, spec::SCHEMA)?;
+        write::write_file(&schema, spec::SCHEMA.as_bytes())?;
     }
     eprintln!(
         "wrote {} (and {} for editors)",
@@ -89,7 +89,7 @@ pub fn init(a: &InitArgs) -> Result<i32> {
 }
 
 pub fn schema() -> Result<i32> {
-    print!("{}", spec::SCHEMA);
+    super::out!("{}", spec::SCHEMA)?;
     Ok(0)
 }
 
@@ -137,8 +137,13 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
             (t, format!("<example {name}>"), PathBuf::from("."))
         }
         None => {
-            let t = std::fs::read_to_string(&a.file)
-                .with_context(|| format!("reading {}", a.file.display()))?;
+            if !a.file.exists() {
+                bail!(
+                    "{}: no solution spec here; write a starter one with `manifesto init`, or try `manifesto scaffold --example realtime-inventory --out DIR`",
+                    a.file.display()
+                );
+            }
+            let t = super::read_text(&a.file)?;
             let dir = a
                 .file
                 .parent()
@@ -168,7 +173,7 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
     });
     let (cert, fingerprint) = match &cert_path {
         Some(p) => {
-            let pem = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            let pem = super::read_capped(p, super::MAX_PEM)?;
             (
                 Some(Certificate::from_pem(&pem).with_context(|| p.display().to_string())?),
                 sha(&String::from_utf8_lossy(&pem)),
@@ -186,7 +191,7 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
             });
         }
         if let Some(f) = &k.from_file {
-            return std::fs::read(base_dir.join(f))
+            return manifesto::write::read_regular(&base_dir.join(f), super::MAX_PEM)
                 .map_err(|e| format!("secret {secret} key {}: cannot read {f}: {e}", k.name));
         }
         Ok(random_value(k.generate.unwrap_or(24) as usize))
@@ -203,9 +208,62 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
     apply(&a.out, generated.files, &fingerprint, a)
 }
 
-/// Decides file by file what to write, refuses to clobber edited files, then writes.
+/// Names that may sit in a folder before its first scaffold: the spec, its schema and the
+/// files a fresh git repo holds.
+fn expected_before_scaffold(name: &str) -> bool {
+    matches!(
+        name,
+        "solution.yaml"
+            | "solution.yml"
+            | "solution.schema.json"
+            | ".git"
+            | ".gitignore"
+            | ".gitattributes"
+            | "LICENSE"
+            | "README.md"
+            | ".github"
+            | ".gitlab-ci.yml"
+    ) || name.starts_with("solution")
+}
+
+/// Decides file by file what to write, refuses to clobber edited files, then writes all of
+/// it (and the state file) as one plan, so a run killed at any point is finished by the next.
 fn apply(out: &Path, files: Vec<File>, fingerprint: &str, a: &ScaffoldArgs) -> Result<i32> {
+    if a.dry_run {
+        if write::pending(out) {
+            eprintln!(
+                "note: an interrupted earlier scaffold is pending in {}; a run without --dry-run completes it first",
+                out.display()
+            );
+        }
+    } else {
+        let r = write::recover(out)?;
+        if r.completed > 0 {
+            eprintln!(
+                "completed an interrupted earlier scaffold ({} file(s))",
+                r.completed
+            );
+        }
+    }
     let state_path = out.join(STATE_FILE);
+    if !state_path.exists() && out.is_dir() && !a.force {
+        let mut foreign: Vec<String> = std::fs::read_dir(out)
+            .with_context(|| format!("reading {}", out.display()))?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !expected_before_scaffold(n))
+            .collect();
+        foreign.sort();
+        if !foreign.is_empty() {
+            let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+            bail!(
+                "{}: the folder is not empty and was not made by manifesto scaffold (it holds {}{}); choose an empty --out, or use --force to mix the generated files in",
+                out.display(),
+                shown.join(", "),
+                if foreign.len() > 5 { ", ..." } else { "" }
+            );
+        }
+    }
     let state: State = std::fs::read_to_string(&state_path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
@@ -214,7 +272,7 @@ fn apply(out: &Path, files: Vec<File>, fingerprint: &str, a: &ScaffoldArgs) -> R
     let mut conflicts = Vec::new();
     let mut recorded = BTreeMap::new();
     for f in files {
-        let path = out.join(&f.path);
+        let path = write::safe_join(out, &f.path)?;
         let existing = std::fs::read_to_string(&path).ok();
         let ours = existing
             .as_ref()
@@ -249,31 +307,33 @@ fn apply(out: &Path, files: Vec<File>, fingerprint: &str, a: &ScaffoldArgs) -> R
             conflicts.join("\n  ")
         );
     }
-    if a.dry_run {
-        for (path, before, after) in &writes {
-            super::print_diff(path, before.as_deref(), after);
-        }
-        eprintln!("{} file(s) would change", writes.len());
-        return Ok(0);
-    }
-    let mut made = std::collections::HashSet::new();
-    for (path, _, content) in &writes {
-        let p = out.join(path);
-        let dir = p.parent().unwrap_or(out).to_path_buf();
-        if made.insert(dir.clone()) {
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        write_atomic(&p, content)?;
-    }
     let state_json = serde_json::to_string_pretty(&serde_json::json!({
         "generatedBy": "manifesto scaffold",
         "certFingerprint": fingerprint,
         "files": recorded,
     }))? + "\n";
-    if std::fs::read_to_string(&state_path).ok().as_deref() != Some(state_json.as_str()) {
-        std::fs::create_dir_all(out)?;
-        write_atomic(&state_path, &state_json)?;
+    let state_changes =
+        std::fs::read_to_string(&state_path).ok().as_deref() != Some(state_json.as_str());
+    if a.dry_run {
+        for (path, before, after) in &writes {
+            super::print_diff(path, before.as_deref(), after)?;
+        }
+        eprintln!("{} file(s) would change", writes.len());
+        // Exit 1 means differences, as for diff: a real run would write something.
+        return Ok(if writes.is_empty() && !state_changes {
+            0
+        } else {
+            1
+        });
     }
+    let mut plan = write::Plan::new(out);
+    for (path, _, content) in &writes {
+        plan.add(path, content.as_bytes())?;
+    }
+    if state_changes {
+        plan.add(STATE_FILE, state_json.as_bytes())?;
+    }
+    plan.commit()?;
     eprintln!(
         "{} file(s) written, {} unchanged, in {}",
         writes.len(),
