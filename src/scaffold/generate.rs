@@ -245,10 +245,10 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             .map(|t| {
                 let mut c = common(
                     "t",
-                    json!({"name": t.name, "replicas": t.replicas, "config": t.config}),
+                    json!({"name": t.name, "object_name": crate::names::topic_object_name(&t.name), "replicas": t.replicas, "config": t.config}),
                 );
                 c["partitions"] = json!(t.partitions);
-                (t.name.clone(), "topic.yaml.j2", c)
+                (crate::names::topic_object_name(&t.name), "topic.yaml.j2", c)
             })
             .collect();
         g.service_folder(&mut services, "topics", "2", topics)?;
@@ -394,6 +394,7 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
                 } else {
                     ("kafka.strimzi.io", 0)
                 };
+                let topic = crate::names::topic_object_name(topic);
                 patches.push(json!({"target": {"group": group, "kind": "KafkaTopic", "name": topic},
                     "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/partitions", "value": n}]))}));
             }

@@ -495,7 +495,8 @@ pub fn parse(text: &str) -> Result<Solution, Vec<Diagnostic>> {
             message: e.to_string(),
         }]
     })?;
-    let refs = references(&sol);
+    let mut refs = names(&sol);
+    refs.extend(references(&sol));
     if !refs.is_empty() {
         return Err(refs
             .into_iter()
@@ -510,6 +511,140 @@ pub fn parse(text: &str) -> Result<Solution, Vec<Diagnostic>> {
             .collect());
     }
     Ok(sol)
+}
+
+/// Every name that becomes an object name, a file name, a topic or MQSC text, checked by
+/// the rule of the object it names (lengths include the suffixes the operators add).
+fn names(sol: &Solution) -> Vec<(String, String)> {
+    use crate::names::*;
+    let s = &sol.spec;
+    let mut out = Vec::new();
+    let mut check = |path: String, r: Result<(), String>| {
+        if let Err(e) = r {
+            out.push((path, e));
+        }
+    };
+    // Argo CD's tracking label holds `<solution>-<env>-<component>`: a label value, 63 at most.
+    let longest_env = s
+        .environments
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0);
+    check(
+        "metadata.name".into(),
+        dns_label(
+            &sol.metadata.name,
+            63usize.saturating_sub(longest_env + "--services".len()),
+        ),
+    );
+    for (i, e) in s.environments.iter().enumerate() {
+        check(
+            format!("spec.environments[{i}].name"),
+            dns_label(&e.name, 40),
+        );
+        check(
+            format!("spec.environments[{i}].namespace"),
+            dns_label(&e.namespace, 63),
+        );
+    }
+    for (i, o) in s.operators.iter().enumerate() {
+        if let Some(ch) = &o.channel {
+            check(format!("spec.operators[{i}].channel"), olm_channel(ch));
+        }
+    }
+    if let Some(b) = &s.event_backbone {
+        // Strimzi and Event Streams name Services `<cluster>-kafka-bootstrap`.
+        check(
+            "spec.eventBackbone.name".into(),
+            dns1035_label(&b.name, 63 - "-kafka-bootstrap".len()),
+        );
+        for (i, t) in b.topics.iter().enumerate() {
+            check(
+                format!("spec.eventBackbone.topics[{i}].name"),
+                kafka_topic(&t.name),
+            );
+        }
+        let objects: Vec<String> = b
+            .topics
+            .iter()
+            .map(|t| topic_object_name(&t.name))
+            .collect();
+        for (i, o) in objects.iter().enumerate() {
+            if objects[..i].contains(o) {
+                check(
+                    format!("spec.eventBackbone.topics[{i}].name"),
+                    Err(format!(
+                        "its object name `{o}` is the same as an earlier topic's"
+                    )),
+                );
+            }
+        }
+        for (i, u) in b.users.iter().enumerate() {
+            // A user's name is its Secret's name and, for TLS users, the certificate's CN (64).
+            check(
+                format!("spec.eventBackbone.users[{i}].name"),
+                dns_label(&u.name, 63),
+            );
+        }
+        for (i, c) in b.connect_clusters.iter().enumerate() {
+            // Strimzi names the REST Service `<name>-connect-api`.
+            check(
+                format!("spec.eventBackbone.connectClusters[{i}].name"),
+                dns1035_label(&c.name, 63 - "-connect-api".len()),
+            );
+        }
+        for (i, c) in b.connectors.iter().enumerate() {
+            check(
+                format!("spec.eventBackbone.connectors[{i}].name"),
+                dns_subdomain(&c.name),
+            );
+        }
+    }
+    for (i, q) in s.queue_managers.iter().enumerate() {
+        // The queue manager's MQ name is derived from it and is at most 48 characters.
+        check(
+            format!("spec.queueManagers[{i}].name"),
+            dns1035_label(&q.name, 48),
+        );
+        for (j, x) in q.queues.iter().enumerate() {
+            check(
+                format!("spec.queueManagers[{i}].queues[{j}].name"),
+                mq_object(&x.name, 48),
+            );
+        }
+        for (j, c) in q.channels.iter().enumerate() {
+            check(
+                format!("spec.queueManagers[{i}].channels[{j}].name"),
+                mq_object(&c.name, 20),
+            );
+        }
+    }
+    for (i, a) in s.apps.iter().enumerate() {
+        // An app is a Deployment and a Service of the same name, and `<name>-config`.
+        check(
+            format!("spec.apps[{i}].name"),
+            dns1035_label(&a.name, 63 - "-config".len()),
+        );
+    }
+    for (i, sec) in s.secrets.iter().enumerate() {
+        check(format!("spec.secrets[{i}].name"), dns_subdomain(&sec.name));
+        for (j, k) in sec.keys.iter().enumerate() {
+            check(
+                format!("spec.secrets[{i}].keys[{j}].name"),
+                config_key(&k.name),
+            );
+            if let Some(n) = k.generate
+                && !(8..=4096).contains(&n)
+            {
+                check(
+                    format!("spec.secrets[{i}].keys[{j}].generate"),
+                    Err("a generated value is 8 to 4096 characters".into()),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// Cross-references: every name used must be declared, and every operator known.

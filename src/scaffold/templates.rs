@@ -61,8 +61,21 @@ pub fn environment(dir: Option<&Path>) -> Result<Environment<'static>, String> {
             .map_err(|e| e.to_string())?,
     );
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    // Templates write YAML; values go through `tojson` where quoting matters.
+    // Every value a template prints is written as a JSON scalar (valid YAML), so no name
+    // or value can add lines, keys or documents to the text: a topic called
+    // "a\nnamespace: kube-system" stays one string. `tojson` output (already safe) passes
+    // as it is. Text around values is the template's own; build strings with `~`.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_formatter(|out, _state, value| {
+        if value.is_safe() {
+            return minijinja::escape_formatter(out, _state, value);
+        }
+        let json = serde_json::to_string(value).map_err(|e| {
+            minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
+        })?;
+        out.write_str(&json)
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+    });
     for (name, src) in EMBEDDED {
         let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
             Some(p) => std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?,
