@@ -8,7 +8,6 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use rand_core::{OsRng, RngCore};
-use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::{Oaep, RsaPrivateKey, RsaPublicKey};
 use sha2_10::Sha256;
@@ -73,8 +72,24 @@ impl Certificate {
     }
 
     pub fn from_pem_at(pem: &[u8], now: SystemTime) -> Result<Certificate> {
-        use x509_cert::der::DecodePem;
-        let cert = x509_cert::Certificate::from_pem(pem)
+        use x509_cert::der::{Decode, pem::PemLabel};
+        // As kubeseal: every CERTIFICATE block is read and the first one is used; other
+        // blocks (a key, a chain's extra certificates) are passed over.
+        let text = std::str::from_utf8(pem)
+            .map_err(|_| SealError::Certificate("not a PEM file (not text)".into()))?;
+        let mut first = None;
+        for block in pem_blocks(text) {
+            let (label, der) = x509_cert::der::pem::decode_vec(block.as_bytes())
+                .map_err(|e| SealError::Certificate(format!("unreadable PEM block: {e}")))?;
+            if label == x509_cert::Certificate::PEM_LABEL {
+                first = Some(der);
+                break;
+            }
+        }
+        let der = first.ok_or_else(|| {
+            SealError::Certificate("not a PEM X.509 certificate: no CERTIFICATE block".into())
+        })?;
+        let cert = x509_cert::Certificate::from_der(&der)
             .map_err(|e| SealError::Certificate(format!("not a PEM X.509 certificate: {e}")))?;
         let tbs = &cert.tbs_certificate;
         let not_after = tbs.validity.not_after.to_system_time();
@@ -91,10 +106,35 @@ impl Certificate {
                 spki.algorithm.oid
             )));
         }
-        let key = RsaPublicKey::from_pkcs1_der(spki.subject_public_key.raw_bytes())
+        let parsed = rsa::pkcs1::RsaPublicKey::from_der(spki.subject_public_key.raw_bytes())
             .map_err(|e| SealError::Certificate(format!("unreadable RSA key: {e}")))?;
+        let n = rsa::BigUint::from_bytes_be(parsed.modulus.as_bytes());
+        let e = rsa::BigUint::from_bytes_be(parsed.public_exponent.as_bytes());
+        // The rsa crate caps keys at 4096 bits by default; the controller's can be larger
+        // (kubeseal takes 8192-bit keys), so allow up to 16384.
+        let key = RsaPublicKey::new_with_max_size(n, e, 16384)
+            .map_err(|e| SealError::Certificate(format!("unusable RSA key: {e}")))?;
         Ok(Certificate { key })
     }
+}
+
+/// The `-----BEGIN ...-----` to `-----END ...-----` blocks of a PEM text, in order.
+fn pem_blocks(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let Some(end_marker) = block.find("-----END ") else {
+            break;
+        };
+        let end = block[end_marker + 9..]
+            .find("-----")
+            .map(|i| end_marker + 9 + i + 5)
+            .unwrap_or(block.len());
+        out.push(&block[..end]);
+        rest = &block[end..];
+    }
+    out
 }
 
 /// Every RSA private key in a PEM file (PKCS#1 or PKCS#8), in file order.
@@ -341,23 +381,54 @@ pub fn seal(
         ));
     }
     let mut values: Vec<(String, Vec<u8>)> = Vec::new();
-    if let Some(Value::Object(data)) = secret.get("data") {
+    // kubeseal decodes the input as a Kubernetes Secret: `data` is a map of base64 strings
+    // and `stringData` a map of strings. A YAML number or boolean there is refused, naming
+    // the key: `pin: 0123` would otherwise seal "83". Values never appear in messages.
+    let field_map = |field: &str| -> Result<Option<&Map>> {
+        match secret.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(_) => Err(SealError::Input(format!(
+                "{field} must be a mapping of keys to strings"
+            ))),
+        }
+    };
+    let not_string = |field: &str, k: &str, v: &Value| {
+        SealError::Input(format!(
+            "{field}.{k}: must be a string, found a {} (quote the value in YAML)",
+            match v {
+                Value::Bool(_) => "boolean",
+                Value::Number(_) => "number",
+                Value::Array(_) => "list",
+                Value::Object(_) => "mapping",
+                _ => "value",
+            }
+        ))
+    };
+    if let Some(data) = field_map("data")? {
         for (k, v) in data {
-            let text: String = v
-                .as_str()
-                .unwrap_or("")
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect();
+            crate::names::config_key(k)
+                .map_err(|e| SealError::Input(format!("data: key {k:?} {e}")))?;
+            let text: String = match v {
+                Value::String(s) => s.chars().filter(|c| !c.is_whitespace()).collect(),
+                Value::Null => String::new(),
+                other => return Err(not_string("data", k, other)),
+            };
             let bytes = b64()
                 .decode(text.as_bytes())
                 .map_err(|_| SealError::Input(format!("data.{k} is not valid base64")))?;
             values.push((k.clone(), bytes));
         }
     }
-    if let Some(Value::Object(sd)) = secret.get("stringData") {
+    if let Some(sd) = field_map("stringData")? {
         for (k, v) in sd {
-            let s = crate::resource::scalar_string(v);
+            crate::names::config_key(k)
+                .map_err(|e| SealError::Input(format!("stringData: key {k:?} {e}")))?;
+            let s = match v {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => return Err(not_string("stringData", k, other)),
+            };
             values.retain(|(x, _)| x != k);
             values.push((k.clone(), s.into_bytes()));
         }

@@ -1,10 +1,10 @@
 //! `manifesto seal`: Secret → SealedSecret with the controller's certificate, one raw value,
 //! merging into an existing SealedSecret file, and the recovery path (to stdout only).
 
-use super::build::write_atomic;
 use anyhow::{Context, Result, bail};
 use base64::Engine;
 use manifesto::seal::{self, Certificate, Scope, SealOptions};
+use manifesto::write::{self, MAX_INPUT};
 use manifesto::yaml::{self, Value};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -53,14 +53,15 @@ fn read_input(file: &str) -> Result<(Vec<u8>, String)> {
     if file == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
+            .take(MAX_INPUT + 1)
             .read_to_end(&mut buf)
             .context("reading stdin")?;
+        if buf.len() as u64 > MAX_INPUT {
+            bail!("<stdin>: over the limit of {MAX_INPUT} bytes");
+        }
         Ok((buf, "<stdin>".into()))
     } else {
-        Ok((
-            std::fs::read(file).with_context(|| format!("reading {file}"))?,
-            file.to_string(),
-        ))
+        Ok((super::read_input(Path::new(file))?, file.to_string()))
     }
 }
 
@@ -79,7 +80,7 @@ fn load_cert(path: &Option<PathBuf>) -> Result<Certificate> {
     let Some(p) = path else {
         bail!("--cert CERT.pem is required")
     };
-    let pem = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+    let pem = super::read_capped(p, super::MAX_PEM)?;
     Certificate::from_pem(&pem).with_context(|| format!("{}", p.display()))
 }
 
@@ -95,7 +96,7 @@ fn render(v: &Value, format: &str) -> String {
 
 fn emit(text: &str, write: &Option<PathBuf>) -> Result<()> {
     match write {
-        Some(p) => write_atomic(p, text),
+        Some(p) => Ok(write::write_file(p, text.as_bytes())?),
         None => std::io::stdout()
             .lock()
             .write_all(text.as_bytes())
@@ -116,8 +117,8 @@ pub fn run(a: &Args) -> Result<i32> {
         }
         let mut keys = Vec::new();
         for p in &a.recovery_private_key {
-            let pem =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let pem = String::from_utf8(super::read_capped(p, super::MAX_PEM)?)
+                .map_err(|_| anyhow::anyhow!("{}: is not valid UTF-8", p.display()))?;
             keys.extend(
                 seal::private_keys_from_pem(&pem).with_context(|| format!("{}", p.display()))?,
             );
@@ -147,7 +148,7 @@ pub fn run(a: &Args) -> Result<i32> {
         if scope == Scope::Strict && name.is_empty() {
             bail!("--raw with strict scope needs --name");
         }
-        let value = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        let value = super::read_input(f)?;
         let sealed = seal::encrypt(&cert, &seal::label(scope, &ns, &name), &value)?;
         let text = base64::engine::general_purpose::STANDARD.encode(sealed);
         return emit(&text, &a.write).map(|_| 0);
@@ -155,17 +156,25 @@ pub fn run(a: &Args) -> Result<i32> {
     let (bytes, origin) = read_input(&a.file)?;
     let secret = parse_object(&bytes, &origin)?;
     if let Some(target) = &a.merge_into {
-        let text = std::fs::read_to_string(target)
-            .with_context(|| format!("reading {}", target.display()))?;
+        let text = super::read_text(target)?;
         let mut existing = parse_object(text.as_bytes(), &target.display().to_string())?;
-        seal::merge_into(&mut existing, &secret, &cert, opts)
+        let keys = seal::merge_into(&mut existing, &secret, &cert, opts)
             .with_context(|| target.display().to_string())?;
-        let out = if target.extension().is_some_and(|e| e == "json") {
+        let out = if text.trim_start().starts_with('{') {
             render(&existing, "json")
         } else {
-            yaml::to_yaml(&existing)
+            // Only the merged entries' lines change; comments and order stay as they are.
+            let entries: Vec<(String, String)> = keys
+                .iter()
+                .map(|k| {
+                    let v = yaml::str_at(&existing, &["spec", "encryptedData", k]);
+                    (k.clone(), v.to_string())
+                })
+                .collect();
+            seal::merge_encrypted_text(&text, &entries)
+                .with_context(|| target.display().to_string())?
         };
-        write_atomic(Path::new(target), &out)?;
+        write::write_file(Path::new(target), out.as_bytes())?;
         return Ok(0);
     }
     let sealed = seal::seal(&secret, &cert, scope, opts).with_context(|| origin.clone())?;

@@ -302,7 +302,11 @@ impl<'a> Builder<'a> {
                         | ("null", Scalar::Null) => r,
                         ("float", Scalar::Int(i)) => Scalar::Float(*i as f64),
                         _ => {
-                            return self.err(format!("cannot decode {text:?} as !!{}", t.suffix));
+                            // The value itself is never shown: it may be a secret.
+                            return self.err(format!(
+                                "cannot decode the value as !!{} (it is not one)",
+                                t.suffix
+                            ));
                         }
                     }
                 }
@@ -328,7 +332,7 @@ impl<'a> Builder<'a> {
             Scalar::Uint(u) => Value::from(u),
             Scalar::Float(f) => match serde_json::Number::from_f64(f) {
                 Some(n) => Value::Number(n),
-                None => return self.err(format!("unsupported value: {text}")),
+                None => return self.err("unsupported number (NaN or infinity)"),
             },
             Scalar::Timestamp => Value::String(timestamp_rfc3339(text)),
             Scalar::Str => Value::String(text.to_string()),
