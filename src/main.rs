@@ -3,7 +3,8 @@
 
 mod commands;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -31,15 +32,19 @@ enum Command {
     Catalog(commands::catalog::Cmd),
     /// Seal a Secret for the Bitnami sealed-secrets controller (kubeseal-compatible)
     Seal(commands::seal::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(commands::docs::CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a folder
+    Man(commands::docs::ManArgs),
 }
 
-fn main() {
+fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            std::process::exit(code);
+            return ExitCode::from(code);
         }
     };
     let result = match &cli.command {
@@ -49,12 +54,24 @@ fn main() {
         Command::Scaffold(a) => commands::scaffold::run(a),
         Command::Init(a) => commands::scaffold::init(a),
         Command::Schema => commands::scaffold::schema(),
+        Command::Completions(a) => commands::docs::completions(a, Cli::command()),
+        Command::Man(a) => commands::docs::man(a, Cli::command()),
     };
     match result {
-        Ok(code) => std::process::exit(code),
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        // A reader that went away (`manifesto build | head -1`) is not an error: stop
+        // quietly with 0, as ripgrep does.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Error: {e:#}");
-            std::process::exit(2);
+            ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
