@@ -161,9 +161,9 @@ fn legacy_sort(resources: &mut [Resource]) {
 fn load_kustomization(ldr: &Loader) -> Result<(Kustomization, String)> {
     let path = ldr.kustomization_file()?;
     let file = path.display().to_string();
-    let bytes = ldr.fs.read(&path).map_err(|e| Error::Load {
+    let (_, bytes) = ldr.fs.read_real(&path).map_err(|e| Error::Load {
         file: path.clone(),
-        msg: e.to_string(),
+        msg: crate::load::io_message(&e),
     })?;
     let text = String::from_utf8(bytes).map_err(|_| Error::Load {
         file: path.clone(),
@@ -250,9 +250,15 @@ fn accumulate_target(
             let sub = accumulate_target(&child, Vec::new(), warnings, Role::Resource)?;
             append_all(&mut ra, sub)?;
         } else {
+            // Say why: a symlink loop or a FIFO is not "missing".
+            let why = match ldr.fs.real_path(&full) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => crate::load::io_message(&e),
+                Ok(_) => "is neither a regular file nor a folder".into(),
+                Err(_) => "does not exist".into(),
+            };
             return Err(Error::Load {
                 file: full,
-                msg: format!("resource {path:?} in {file} does not exist"),
+                msg: format!("resource {path:?} in {file}: {why}"),
             });
         }
     }
@@ -276,7 +282,11 @@ fn in_file(e: Error, file: &str) -> Error {
     match e {
         Error::Msg(msg) => Error::Kustomization {
             file: file.to_string(),
-            msg,
+            // Some messages already start with the file; name it once.
+            msg: msg
+                .strip_prefix(&format!("{file}: "))
+                .map(str::to_string)
+                .unwrap_or(msg),
         },
         Error::Resource { id, msg } => Error::Kustomization {
             file: file.to_string(),
@@ -301,8 +311,15 @@ fn run_generators(
             for e in &g.envs {
                 pairs.extend(generators::env_pairs(&ldr.load(e)?, e)?);
             }
-            for l in &g.literals {
-                pairs.push(generators::literal_pair(l)?);
+            for (i, l) in g.literals.iter().enumerate() {
+                pairs.push(generators::literal_pair(l).map_err(|e| {
+                    let what = if secret {
+                        "secretGenerator"
+                    } else {
+                        "configMapGenerator"
+                    };
+                    Error::msg(format!("{what} {:?}, literals[{i}]: {e}", g.name))
+                })?);
             }
             for f in &g.files {
                 let (key, path) = generators::file_source(f)?;

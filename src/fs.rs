@@ -7,6 +7,10 @@ use std::path::{Component, Path, PathBuf};
 
 pub trait FileSystem: Sync {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Opens and reads a regular file (bounded), and returns the real path of the file that
+    /// was actually read, so a load restriction is checked on what was opened, not on a
+    /// path that a flipped symlink could redirect between a check and a read.
+    fn read_real(&self, path: &Path) -> io::Result<(PathBuf, Vec<u8>)>;
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
     /// The path with symlinks resolved; used to enforce load restrictions.
@@ -18,7 +22,36 @@ pub struct RealFs;
 
 impl FileSystem for RealFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        crate::write::read_regular(path, crate::write::MAX_INPUT)
+    }
+    fn read_real(&self, path: &Path) -> io::Result<(PathBuf, Vec<u8>)> {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        let cap = crate::write::MAX_INPUT;
+        // O_NONBLOCK: opening a FIFO must not hang before it is refused.
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(0o4000)
+            .open(path)?;
+        let meta = f.metadata()?;
+        if !meta.is_file() {
+            return Err(io::Error::other(if meta.is_dir() {
+                "is a directory, not a file"
+            } else {
+                "is not a regular file (a FIFO, socket or device)"
+            }));
+        }
+        let real = std::fs::read_link(format!("/proc/self/fd/{}", f.as_raw_fd()))
+            .or_else(|_| std::fs::canonicalize(path))?;
+        let mut buf = Vec::with_capacity(meta.len().min(cap) as usize);
+        f.take(cap + 1).read_to_end(&mut buf)?;
+        if buf.len() as u64 > cap {
+            return Err(io::Error::other(format!(
+                "is over the limit of {cap} bytes"
+            )));
+        }
+        Ok((real, buf))
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
@@ -49,6 +82,9 @@ impl MemFs {
 }
 
 impl FileSystem for MemFs {
+    fn read_real(&self, path: &Path) -> io::Result<(PathBuf, Vec<u8>)> {
+        Ok((clean(path), self.read(path)?))
+    }
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         self.files
             .get(&clean(path))

@@ -7,6 +7,69 @@ use crate::resid::Gvk;
 use crate::resource::scalar_string;
 use crate::yaml::{Map, Value};
 
+/// The Go type of each top-level field, for encoding/json's shape errors: a mapping where
+/// kustomize wants a list is refused, not dropped.
+fn check_shapes(m: &Map, r: &Reader) -> Result<(), Error> {
+    const LISTS: &[(&str, &str)] = &[
+        ("resources", "[]string"),
+        ("bases", "[]string"),
+        ("components", "[]string"),
+        ("crds", "[]string"),
+        ("configurations", "[]string"),
+        ("generators", "[]string"),
+        ("transformers", "[]string"),
+        ("validators", "[]string"),
+        ("patchesStrategicMerge", "[]types.PatchStrategicMerge"),
+        ("images", "[]types.Image"),
+        ("replicas", "[]types.Replica"),
+        ("labels", "[]types.Label"),
+        ("patches", "[]types.Patch"),
+        ("patchesJson6902", "[]types.Patch"),
+        ("configMapGenerator", "[]types.ConfigMapArgs"),
+        ("secretGenerator", "[]types.SecretArgs"),
+        ("replacements", "[]types.ReplacementField"),
+        ("vars", "[]types.Var"),
+        ("helmCharts", "[]types.HelmChart"),
+    ];
+    const MAPS: &[&str] = &["commonLabels", "commonAnnotations", "openapi"];
+    const STRINGS: &[&str] = &[
+        "namespace",
+        "namePrefix",
+        "nameSuffix",
+        "apiVersion",
+        "kind",
+    ];
+    let found = |v: &Value| match v {
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Null => "null",
+    };
+    for (key, v) in m {
+        if v.is_null() {
+            continue;
+        }
+        let want = if let Some((_, t)) = LISTS.iter().find(|(n, _)| n == key) {
+            (!v.is_array()).then_some(*t)
+        } else if MAPS.contains(&key.as_str()) {
+            (!v.is_object()).then_some("map[string]string")
+        } else if STRINGS.contains(&key.as_str()) {
+            (!v.is_string()).then_some("string")
+        } else {
+            None
+        };
+        if let Some(t) = want {
+            return Err(r.err(format!(
+                "invalid Kustomization: json: cannot unmarshal {} into Go struct field Kustomization.{key} of type {t}",
+                found(v)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Fields the later engine issue will implement; refused clearly rather than ignored.
 const NOT_YET: &[&str] = &[
     "vars",
@@ -290,10 +353,40 @@ impl Kustomization {
         let r = Reader { file };
         let mut k = Kustomization::default();
         let m = match v {
-            Value::Null => return Ok(k),
+            Value::Null => return Err(r.err("kustomization.yaml is empty")),
             Value::Object(m) => m,
             _ => return Err(r.err("expected a mapping")),
         };
+        check_shapes(m, &r)?;
+        // kustomize compares the decoded file with an empty Kustomization: a field set to
+        // null, "", false or 0 counts as absent, an empty list or mapping does not.
+        let zero = |v: &Value| match v {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            Value::Bool(b) => !b,
+            Value::Number(n) => n.as_f64() == Some(0.0),
+            _ => false,
+        };
+        if m.iter()
+            .all(|(key, v)| matches!(key.as_str(), "apiVersion" | "kind") || zero(v))
+        {
+            return Err(r.err("kustomization.yaml is empty"));
+        }
+        let api = m.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        match m.get("kind").and_then(Value::as_str).unwrap_or("") {
+            "" | "Kustomization" if !api.is_empty() && api != "kustomize.config.k8s.io/v1beta1" => {
+                return Err(r.err(
+                    "apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1",
+                ));
+            }
+            "Component" if !api.is_empty() && api != "kustomize.config.k8s.io/v1alpha1" => {
+                return Err(
+                    r.err("apiVersion for Component should be kustomize.config.k8s.io/v1alpha1")
+                );
+            }
+            "" | "Kustomization" | "Component" => {}
+            _ => return Err(r.err("kind should be Kustomization or Component")),
+        }
         for (key, val) in m {
             let f = key.as_str();
             match f {

@@ -42,7 +42,7 @@ impl<'a> Loader<'a> {
         }
         let real_root = fs.real_path(&root).map_err(|e| Error::Load {
             file: root.clone(),
-            msg: e.to_string(),
+            msg: io_message(&e),
         })?;
         Ok(Loader {
             fs,
@@ -58,32 +58,25 @@ impl<'a> Loader<'a> {
     }
 
     /// Reads a file named relative to this root, refusing files outside it under RootOnly.
+    /// The check is made on the file that was opened (see `FileSystem::read_real`).
     pub fn load(&self, rel: &str) -> Result<Vec<u8>> {
         let path = self.path_of(rel);
-        let real = self.fs.real_path(&path).map_err(|e| Error::Load {
+        let err = |msg: String| Error::Load {
             file: path.clone(),
-            msg: e.to_string(),
-        })?;
-        if self.restrictor == LoadRestrictor::RootOnly && !real.starts_with(&self.real_root) {
-            return Err(Error::Load {
-                file: path,
-                msg: format!(
-                    "security; file '{}' is not in or below '{}' (LoadRestrictionsRootOnly)",
-                    real.display(),
-                    self.real_root.display()
-                ),
-            });
-        }
+            msg,
+        };
         if self.fs.is_dir(&path) {
-            return Err(Error::Load {
-                file: path,
-                msg: "is a directory, not a file".into(),
-            });
+            return Err(err("is a directory, not a file".into()));
         }
-        self.fs.read(&path).map_err(|e| Error::Load {
-            file: path,
-            msg: e.to_string(),
-        })
+        let (real, bytes) = self.fs.read_real(&path).map_err(|e| err(io_message(&e)))?;
+        if self.restrictor == LoadRestrictor::RootOnly && !real.starts_with(&self.real_root) {
+            return Err(err(format!(
+                "security; file '{}' is not in or below '{}' (LoadRestrictionsRootOnly)",
+                real.display(),
+                self.real_root.display()
+            )));
+        }
+        Ok(bytes)
     }
 
     pub fn load_string(&self, rel: &str) -> Result<String> {
@@ -103,7 +96,7 @@ impl<'a> Loader<'a> {
         let root = self.path_of(rel);
         let real = self.fs.real_path(&root).map_err(|e| Error::Load {
             file: root.clone(),
-            msg: e.to_string(),
+            msg: io_message(&e),
         })?;
         if real == self.real_root
             || self.real_root.starts_with(&real)
@@ -130,10 +123,20 @@ impl<'a> Loader<'a> {
 
     /// Finds the one kustomization file in this root.
     pub fn kustomization_file(&self) -> Result<PathBuf> {
+        // A kustomization file that is a link leading out of the root is not there, as
+        // kustomize sees it (it loads the file under the root's restriction).
         let found: Vec<&str> = KUSTOMIZATION_FILES
             .iter()
             .copied()
-            .filter(|f| self.fs.is_file(&self.root.join(f)))
+            .filter(|f| {
+                let p = self.root.join(f);
+                self.fs.is_file(&p)
+                    && (self.restrictor == LoadRestrictor::None
+                        || self
+                            .fs
+                            .real_path(&p)
+                            .is_ok_and(|r| r.starts_with(&self.real_root)))
+            })
             .collect();
         match found.as_slice() {
             [one] => Ok(self.root.join(one)),
@@ -226,4 +229,15 @@ pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> 
         out.push(Resource::new(v, file.display().to_string()));
     }
     Ok(out)
+}
+
+/// An I/O error as a sentence: a symlink loop is named as one, not as a missing file.
+pub fn io_message(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(40) => "too many levels of symbolic links (a symlink loop?)".into(),
+        _ => match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file or directory".into(),
+            _ => e.to_string(),
+        },
+    }
 }

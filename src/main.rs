@@ -47,7 +47,18 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = match &cli.command {
+    // The reader, transforms and writer recurse once per nesting level, and kustomize
+    // accepts documents 10,000 levels deep: run on a thread with room for that.
+    let result = std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(move || run(&cli))
+        .map_err(anyhow::Error::from)
+        .and_then(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+    finish(result)
+}
+
+fn run(cli: &Cli) -> anyhow::Result<i32> {
+    match &cli.command {
         Command::Build(a) => commands::build::run(a),
         Command::Seal(a) => commands::seal::run(a),
         Command::Catalog(c) => commands::catalog::run(c),
@@ -56,7 +67,10 @@ fn main() -> ExitCode {
         Command::Schema => commands::scaffold::schema(),
         Command::Completions(a) => commands::docs::completions(a, Cli::command()),
         Command::Man(a) => commands::docs::man(a, Cli::command()),
-    };
+    }
+}
+
+fn finish(result: anyhow::Result<i32>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         // A reader that went away (`manifesto build | head -1`) is not an error: stop

@@ -212,7 +212,7 @@ fn transform_errors_name_the_kustomization_and_never_panic() {
     let cases = [
         (
             "configMapGenerator: [{name: x, literals: [noequals]}]\n",
-            "invalid literal source noequals",
+            "invalid literal source",
         ),
         (
             "resources: [a.yaml]\nimages: [{name: \"[\"}]\n",

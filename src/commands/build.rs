@@ -37,8 +37,16 @@ pub fn run(args: &Args) -> Result<i32> {
             _ => LoadRestrictor::RootOnly,
         },
     };
-    let rendered = build(&RealFs, &args.dir, &opts)
-        .with_context(|| format!("building {}", args.dir.display()))?;
+    // Library errors name the file at fault; add the folder only where one does not.
+    let rendered = build(&RealFs, &args.dir, &opts).map_err(|e| {
+        let text = e.to_string();
+        let dir = manifesto::fs::clean(&args.dir).display().to_string();
+        if text.contains(&dir) {
+            anyhow::Error::from(e)
+        } else {
+            anyhow::Error::from(e).context(format!("building {dir}"))
+        }
+    })?;
     for w in &rendered.warnings {
         eprintln!("{w}");
     }

@@ -31,15 +31,10 @@ pub fn env_pairs(content: &[u8], file: &str) -> Result<Vec<(String, Vec<u8>)>> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        // kustomize v5 takes any key here (it no longer validates them) and drops an empty one.
         let (k, v) = line.split_once('=').unwrap_or((line, ""));
-        if k.is_empty()
-            || k.chars().any(|c| c.is_whitespace())
-            || k.chars().next().is_some_and(|c| c.is_ascii_digit())
-        {
-            return Err(Error::msg(format!(
-                "{file}: line {}: invalid key {k:?}: a valid environment variable name is required",
-                i + 1
-            )));
+        if k.is_empty() {
+            continue;
         }
         out.push((k.to_string(), v.as_bytes().to_vec()));
     }
@@ -49,9 +44,10 @@ pub fn env_pairs(content: &[u8], file: &str) -> Result<Vec<(String, Vec<u8>)>> {
 /// `key=value` with surrounding quotes on the value removed.
 pub fn literal_pair(s: &str) -> Result<(String, Vec<u8>)> {
     let Some((k, v)) = s.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-        return Err(Error::msg(format!(
-            "invalid literal source {s}, expected key=value"
-        )));
+        // The literal itself is not shown: its value may be a secret.
+        return Err(Error::msg(
+            "invalid literal source (it is not key=value, or the key is empty)",
+        ));
     };
     let b = v.as_bytes();
     let v = if b.len() >= 2 && b[0] == b[b.len() - 1] && (b[0] == b'"' || b[0] == b'\'') {
@@ -80,13 +76,6 @@ pub fn file_source(s: &str) -> Result<(String, String)> {
             "source {s:?} key name or file path contains '='"
         ))),
     }
-}
-
-fn valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Global options are defaults that the generator's own options override.
@@ -147,12 +136,6 @@ pub fn generate(
     let mut binary = Map::new();
     let mut sorted = src.pairs;
     for (k, _) in &sorted {
-        if !valid_key(k) {
-            return Err(Error::msg(format!(
-                "{origin}: invalid key {k:?} in {kind} {}",
-                args.name
-            )));
-        }
         if !seen.insert(k.clone()) {
             return Err(Error::msg(format!(
                 "{origin}: {} {} illegally repeats the key `{k}`",
@@ -204,11 +187,8 @@ pub fn generate(
         "" | "create" => Behavior::Create,
         "merge" => Behavior::Merge,
         "replace" => Behavior::Replace,
-        other => {
-            return Err(Error::msg(format!(
-                "{origin}: unknown generator behavior {other:?}"
-            )));
-        }
+        // kustomize treats any other value as create.
+        _ => Behavior::Create,
     };
     Ok(r)
 }

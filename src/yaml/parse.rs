@@ -40,7 +40,8 @@ pub fn parse_one_lenient(src: &str) -> Result<Value, YamlError> {
 /// Parses one document and also returns the line of every mapping key, by field path
 /// (`spec.apps[0].image`), so validation errors can point into the file.
 pub fn parse_one_with_lines(src: &str) -> Result<(Value, HashMap<String, usize>), YamlError> {
-    let mut b = builder(src, false);
+    let src = strip_line_boms(src);
+    let mut b = builder(&src, false);
     b.lines = Some(HashMap::new());
     let docs = b.stream()?;
     let value = docs
@@ -52,8 +53,38 @@ pub fn parse_one_with_lines(src: &str) -> Result<(Value, HashMap<String, usize>)
 }
 
 fn parse_stream(src: &str, allow_duplicates: bool) -> Result<Vec<Document>, YamlError> {
-    builder(src, allow_duplicates).stream()
+    let src = strip_line_boms(src);
+    builder(&src, allow_duplicates).stream()
 }
+
+/// libyaml (and so yaml.v3) skips a byte order mark at the start of any line between
+/// tokens; the parser used here accepts one only at the very start. Drop the others.
+fn strip_line_boms(src: &str) -> std::borrow::Cow<'_, str> {
+    if !src.contains('\u{FEFF}') {
+        return std::borrow::Cow::Borrowed(src);
+    }
+    let mut out = String::with_capacity(src.len());
+    for line in src.split_inclusive('\n') {
+        out.push_str(line.strip_prefix('\u{FEFF}').unwrap_or(line));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// yaml.v3's guard against alias bombs (decode.go `allowedAliasRatio`): past 400,000
+/// decoded nodes the share that may come from aliases falls from 99 % to 10 % at 4,000,000.
+fn allowed_alias_ratio(decoded: u64) -> f64 {
+    if decoded <= 400_000 {
+        0.99
+    } else if decoded >= 4_000_000 {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decoded - 400_000) as f64 / 3_600_000.0)
+    }
+}
+
+/// Nodes a document may hold once its aliases are expanded: far above any manifest, and a
+/// bound on memory even where the alias ratio allows the expansion.
+const MAX_NODES: u64 = 50_000_000;
 
 fn builder(src: &str, allow_duplicates: bool) -> Builder<'_> {
     Builder {
@@ -62,6 +93,8 @@ fn builder(src: &str, allow_duplicates: bool) -> Builder<'_> {
         allow_duplicates,
         parser: Parser::new_from_str(src),
         anchors: HashMap::new(),
+        decoded: 0,
+        aliased: 0,
         line: 1,
         end: src.chars().count(),
         ends_with_break: src.ends_with('\n') || src.ends_with('\r'),
@@ -126,7 +159,12 @@ pub fn parse_one(src: &str) -> Result<Value, YamlError> {
 
 struct Builder<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Value>,
+    /// Anchored values with the number of nodes each holds.
+    anchors: HashMap<usize, (Value, u64)>,
+    /// Nodes decoded so far, aliases counted as the nodes they expand to, and how many of
+    /// them came through aliases: yaml.v3's alias budget.
+    decoded: u64,
+    aliased: u64,
     line: usize,
     allow_duplicates: bool,
     /// When set, the line of every mapping key by field path.
@@ -163,6 +201,10 @@ impl<'a> Builder<'a> {
     }
 
     fn node(&mut self, ev: Event<'a>) -> Result<Value, YamlError> {
+        let start = self.decoded;
+        if !matches!(ev, Event::Alias(_)) {
+            self.decoded += 1;
+        }
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let mut text = text.into_owned();
@@ -188,14 +230,29 @@ impl<'a> Builder<'a> {
                     self.scalar(&text, style, tag.as_deref())?
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, v.clone());
+                    self.anchors
+                        .insert(anchor, (v.clone(), self.decoded - start));
                 }
                 Ok(v)
             }
-            Event::Alias(id) => match self.anchors.get(&id) {
-                Some(v) => Ok(v.clone()),
-                None => self.err("unknown anchor"),
-            },
+            Event::Alias(id) => {
+                let size = match self.anchors.get(&id) {
+                    Some((_, n)) => *n,
+                    None => return self.err("unknown anchor"),
+                };
+                // Count before copying, so a bomb stops before it takes the memory.
+                self.decoded += size;
+                self.aliased += size;
+                if (self.aliased > 100
+                    && self.decoded > 1000
+                    && self.aliased as f64 / self.decoded as f64
+                        > allowed_alias_ratio(self.decoded))
+                    || self.decoded > MAX_NODES
+                {
+                    return self.err("document contains excessive aliasing");
+                }
+                Ok(self.anchors[&id].0.clone())
+            }
             Event::SequenceStart(anchor, _) => {
                 let mut items = Vec::new();
                 loop {
@@ -210,14 +267,16 @@ impl<'a> Builder<'a> {
                 }
                 let v = Value::Array(items);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, v.clone());
+                    self.anchors
+                        .insert(anchor, (v.clone(), self.decoded - start));
                 }
                 Ok(v)
             }
             Event::MappingStart(anchor, _) => {
                 let v = self.mapping()?;
                 if anchor > 0 {
-                    self.anchors.insert(anchor, v.clone());
+                    self.anchors
+                        .insert(anchor, (v.clone(), self.decoded - start));
                 }
                 Ok(v)
             }
@@ -484,6 +543,28 @@ mod tests {
         assert_eq!(v["a"], "x");
         let v = parse_one("a: |\n  x\n").unwrap();
         assert_eq!(v["a"], "x\n");
+    }
+
+    #[test]
+    fn alias_bombs_stop_early() {
+        let mut src = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9u8 {
+            let (p, c) = ((b'a' + i - 1) as char, (b'a' + i) as char);
+            src.push_str(&format!(
+                "{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            ));
+        }
+        let e = parse_documents(&src).unwrap_err();
+        assert!(e.message.contains("excessive aliasing"), "{e}");
+        // A modest fan-out is fine.
+        let v = parse_one("a: &a [1, 2, 3]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n").unwrap();
+        assert_eq!(v["c"][2][2][2], 3);
+    }
+
+    #[test]
+    fn byte_order_marks_at_line_starts_are_skipped() {
+        let d = parse_documents("a: 1\n---\n\u{FEFF}b: 2\n").unwrap();
+        assert_eq!(d[1].value["b"], 2);
     }
 
     #[test]
