@@ -42,6 +42,24 @@ fn io_err(path: &Path, op: &'static str) -> impl FnOnce(io::Error) -> WriteError
     move |source| WriteError::Io { path, op, source }
 }
 
+/// Fault injection for the crash tests: with `MANIFESTO_TEST_CRASH_AT=N` set, the process
+/// aborts (no destructors, no clean-up, like a kill) at the Nth step of a plan's commit.
+/// Unset, this costs one cached environment look-up per commit.
+fn crash_point() {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static AT: OnceLock<Option<u64>> = OnceLock::new();
+    static STEP: AtomicU64 = AtomicU64::new(0);
+    if let Some(at) = AT.get_or_init(|| {
+        std::env::var("MANIFESTO_TEST_CRASH_AT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    }) && STEP.fetch_add(1, Ordering::SeqCst) + 1 == *at
+    {
+        std::process::abort();
+    }
+}
+
 /// Joins a relative path made from names (topics, channels, resources…) to `root`, refusing
 /// anything that could leave it or confuse a reader: absolute paths, `..`, `.`, empty
 /// segments, control characters, backslashes and over-long segments. This is the only way a
@@ -313,6 +331,7 @@ impl Plan {
             // Temps of a run killed while staging (before its journal existed).
             sweep_temps(target);
             let tmp = stage(target, &e.content)?;
+            crash_point();
             let rel_tmp = tmp
                 .path()
                 .strip_prefix(&real_root)
@@ -333,16 +352,19 @@ impl Plan {
             &journal_path,
             &serde_json::to_vec_pretty(&journal).expect("journal serialises"),
         )?;
+        crash_point();
         let mut dirs = std::collections::BTreeSet::new();
         for (tmp, target) in staged.into_iter().zip(&targets) {
             tmp.persist(target)
                 .map_err(|e| io_err(target, "renaming into place")(e.error))?;
+            crash_point();
             dirs.insert(parent_of(target).to_path_buf());
         }
         for d in &dirs {
             sync_dir(d)?;
         }
         std::fs::remove_file(&journal_path).map_err(io_err(&journal_path, "removing journal"))?;
+        crash_point();
         sync_dir(&self.root)
     }
 }
