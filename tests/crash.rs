@@ -65,6 +65,9 @@ fn leftovers(tree: &Snapshot) -> Vec<&String> {
         .collect()
 }
 
+/// Whether two versions of one file (path, a, b) count as the same.
+type Same = dyn Fn(&str, &[u8], &[u8]) -> bool;
+
 /// How a file may look while a write is cut short: `old` and `new` are the trees before
 /// and after a complete run; `same` says whether two versions of one file are equivalent
 /// (SealedSecrets are sealed anew on each run).
@@ -77,7 +80,7 @@ struct Scenario<'a> {
     args: &'a [&'a str],
     /// The files the command writes are under this folder of the tree.
     out: &'a str,
-    same: &'a dyn Fn(&str, &[u8], &[u8]) -> bool,
+    same: &'a Same,
 }
 
 fn exact(_: &str, a: &[u8], b: &[u8]) -> bool {
