@@ -53,8 +53,9 @@ pub fn select(resources: &[Resource], s: &Selector) -> Result<Vec<usize>> {
     Ok(out)
 }
 
+/// One requirement of a label selector.
 #[derive(Debug, PartialEq)]
-enum Req {
+pub enum Req {
     Eq(String, String),
     Ne(String, String),
     In(String, Vec<String>),
@@ -64,7 +65,7 @@ enum Req {
 }
 
 /// Parses a Kubernetes label selector (`a=b,c!=d,e in (x,y),!f,g`).
-fn parse_selector(s: &str) -> Result<Vec<Req>> {
+pub fn parse_selector(s: &str) -> Result<Vec<Req>> {
     let mut out = Vec::new();
     let mut parts = Vec::new();
     let (mut depth, mut cur) = (0, String::new());
@@ -97,13 +98,19 @@ fn parse_selector(s: &str) -> Result<Vec<Req>> {
             Req::Ne(k.trim().into(), v.trim().into())
         } else if let Some((k, v)) = p.split_once("==").or_else(|| p.split_once('=')) {
             Req::Eq(k.trim().into(), v.trim().into())
-        } else if words.len() >= 2 && words[1] == "in" {
-            Req::In(words[0].into(), set(&p[p.find(" in").unwrap_or(0) + 3..]))
-        } else if words.len() >= 2 && words[1] == "notin" {
-            Req::NotIn(
-                words[0].into(),
-                set(&p[p.find(" notin").unwrap_or(0) + 6..]),
-            )
+        } else if words.len() >= 2 && (words[1] == "in" || words[1] == "notin") {
+            // `p` is trimmed, so it starts with the key; the operator follows after any
+            // whitespace (a tab, several spaces). Slice by those words, never by a guessed
+            // byte offset (a multi-byte key would be cut inside a character).
+            let rest = p[words[0].len()..]
+                .trim_start()
+                .strip_prefix(words[1])
+                .unwrap_or("");
+            if words[1] == "in" {
+                Req::In(words[0].into(), set(rest))
+            } else {
+                Req::NotIn(words[0].into(), set(rest))
+            }
         } else if words.len() == 1 {
             Req::Exists(p.into())
         } else {

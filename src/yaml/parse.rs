@@ -292,9 +292,14 @@ impl<'a> Builder<'a> {
             let (ev, line) = self.next()?;
             let key = match ev {
                 Event::MappingEnd => break,
-                Event::Scalar(ref text, ScalarStyle::Plain, _, None) if text == "<<" => {
+                Event::Scalar(ref text, style, _, None) if text == "<<" => {
                     let (vev, _) = self.next()?;
-                    merges.push(self.node(vev)?);
+                    let v = self.node(vev)?;
+                    // A plain `<<` merges; kustomize (kyaml's de-anchoring) drops a quoted
+                    // `<<` key whatever it holds.
+                    if style == ScalarStyle::Plain {
+                        merges.push(v);
+                    }
                     continue;
                 }
                 Event::Scalar(..) | Event::Alias(_) => match self.node(ev)? {
