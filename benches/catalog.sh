@@ -4,8 +4,9 @@
 # that tree as the anchor measured in the same run. Goal: each well under 100 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TARGET="$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-target}" && pwd)"
 cargo build --release --quiet
-bin=$PWD/target/release/manifesto
+bin=$TARGET/release/manifesto
 tree=${1:-../shared/conformance/gitops-catalog/tree}
 mkdir -p target && work=$(mktemp -d -p "$PWD/target")
 trap 'rm -rf "$work"' EXIT

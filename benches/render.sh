@@ -5,12 +5,13 @@
 # (what `lint` will do) against the same kubectl total. Prints ratios, measured in this run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TARGET="$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-target}" && pwd)"
 corpus=${1:-../shared/conformance/gitops-catalog}
 cargo build --release --quiet --examples
-bin=target/release/manifesto
-python3 - "$corpus" "$bin" <<'PY'
+bin=$TARGET/release/manifesto
+python3 - "$corpus" "$bin" "$TARGET" <<'PY'
 import os, resource, subprocess, sys, time
-corpus, bin = sys.argv[1], sys.argv[2]
+corpus, bin, TARGET = sys.argv[1], sys.argv[2], sys.argv[3]
 dirs = [l.split("\t")[0] for l in open(os.path.join(corpus, "cases.tsv")) if "\tok" in l]
 tree = os.path.join(corpus, "tree")
 def run(cmd):
@@ -28,7 +29,7 @@ print(f"folders: {len(dirs)}")
 print(f"manifesto build vs kubectl kustomize, wall time: {kt / mt:.1f}x faster per invocation")
 print(f"peak memory: manifesto is {mm / km:.3f} of kubectl's ({mm} KiB vs {km} KiB)")
 t = time.perf_counter()
-out = subprocess.run(["target/release/examples/render_all", tree] + dirs, capture_output=True, text=True)
+out = subprocess.run([TARGET + "/release/examples/render_all", tree] + dirs, capture_output=True, text=True)
 lib = time.perf_counter() - t
 print(out.stdout.strip())
 print(f"all {len(dirs)} folders in one process: {lib:.3f}s wall including process start "

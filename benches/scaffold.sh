@@ -4,6 +4,7 @@
 # overlay as the anchor measured in the same run. Goal: under 0.5 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TARGET="$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-target}" && pwd)"
 cargo build --release --quiet
 mkdir -p target
 work=$(mktemp -d -p "$PWD/target")
@@ -24,7 +25,7 @@ L += ["  queueManagers:"] + [f"      - name: qm{i}\n        queues: [{{name: Q{i
 L += ["  apps:"] + [f"    - name: app{i}\n      image: quay.io/example/app{i}\n      tag: 1.0.{i}\n      ports: [8080]\n      produces: [t{i}]\n      consumes: [t{i + 1}]" for i in range(30)]
 open(sys.argv[1], "w").write("\n".join(L) + "\n")
 PY
-python3 - "$PWD/target/release/manifesto" "$work" <<'PY'
+python3 - "$TARGET/release/manifesto" "$work" <<'PY'
 import subprocess, sys, time, shutil
 bin, work = sys.argv[1], sys.argv[2]
 runs = []

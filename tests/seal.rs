@@ -342,7 +342,11 @@ fn cross_check_python() -> PathBuf {
     if let Ok(p) = std::env::var("MANIFESTO_SEAL_PYTHON") {
         return PathBuf::from(p);
     }
-    let venv = repo_root().join("target/seal-crosscheck-venv");
+    // Beside the build's own output, wherever CARGO_TARGET_DIR puts it.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let venv = target.join("seal-crosscheck-venv");
     let py = venv.join("bin/python");
     let ok = |py: &PathBuf| {
         Command::new(py)

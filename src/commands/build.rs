@@ -8,18 +8,36 @@ use manifesto::{write, yaml};
 use std::io::Write;
 use std::path::PathBuf;
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReorderArg {
+    /// kustomize's kind order (Namespaces and CRDs first, webhooks last)
+    Legacy,
+    /// the order the resources were read in
+    None,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[clap(rename_all = "verbatim")]
+pub enum RestrictorArg {
+    /// only files in or below the kustomization's folder (symlinks resolved first)
+    #[value(alias = "rootOnly")]
+    LoadRestrictionsRootOnly,
+    /// any file
+    #[value(alias = "none")]
+    LoadRestrictionsNone,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Directory holding a kustomization.yaml
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Resource order: legacy (kind order) or none (input order)
-    #[arg(long, default_value = "legacy", value_parser = ["legacy", "none"])]
-    pub reorder: String,
-    /// File load restrictions
-    #[arg(long, default_value = "LoadRestrictionsRootOnly",
-          value_parser = ["LoadRestrictionsRootOnly", "LoadRestrictionsNone", "rootOnly", "none"])]
-    pub load_restrictor: String,
+    /// Resource order
+    #[arg(long, value_enum, default_value_t = ReorderArg::Legacy)]
+    pub reorder: ReorderArg,
+    /// Whether files outside the kustomization's folder may be read
+    #[arg(long, value_enum, default_value_t = RestrictorArg::LoadRestrictionsRootOnly)]
+    pub load_restrictor: RestrictorArg,
     /// Write to this file, or into this existing directory one file per resource
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
@@ -27,14 +45,13 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<i32> {
     let opts = BuildOptions {
-        reorder: if args.reorder == "none" {
-            Reorder::None
-        } else {
-            Reorder::Legacy
+        reorder: match args.reorder {
+            ReorderArg::None => Reorder::None,
+            ReorderArg::Legacy => Reorder::Legacy,
         },
-        load_restrictor: match args.load_restrictor.as_str() {
-            "LoadRestrictionsNone" | "none" => LoadRestrictor::None,
-            _ => LoadRestrictor::RootOnly,
+        load_restrictor: match args.load_restrictor {
+            RestrictorArg::LoadRestrictionsNone => LoadRestrictor::None,
+            RestrictorArg::LoadRestrictionsRootOnly => LoadRestrictor::RootOnly,
         },
     };
     // Library errors name the file at fault; add the folder only where one does not.

@@ -24,12 +24,37 @@ pub const EXAMPLES: &[(&str, &str)] = &[
 
 const STATE_FILE: &str = ".manifesto-scaffold.json";
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Example {
+    /// Event Streams, MQ, Kafka Connect, schema registry, three apps, two environments
+    RealtimeInventory,
+    /// a Strimzi Kafka cluster, one topic, one app
+    Minimal,
+}
+
+impl Example {
+    fn text(self) -> &'static str {
+        let name = match self {
+            Example::RealtimeInventory => "realtime-inventory",
+            Example::Minimal => "minimal",
+        };
+        EXAMPLES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+            .expect("embedded")
+    }
+}
+
 #[derive(clap::Args, Debug)]
 pub struct InitArgs {
+    /// Where to write the starter spec (solution.schema.json goes beside it)
     #[arg(short = 'o', long = "output", default_value = "solution.yaml")]
     pub output: PathBuf,
-    #[arg(long, default_value = "realtime-inventory", value_parser = ["realtime-inventory", "minimal"])]
-    pub example: String,
+    /// The example to start from
+    #[arg(long, value_enum, default_value_t = Example::RealtimeInventory)]
+    pub example: Example,
+    /// Overwrite an existing spec file
     #[arg(long)]
     pub force: bool,
 }
@@ -45,8 +70,9 @@ pub struct ScaffoldArgs {
     )]
     pub file: PathBuf,
     /// Use a built-in example spec instead of a file
-    #[arg(long, value_parser = ["realtime-inventory", "minimal"])]
-    pub example: Option<String>,
+    #[arg(long, value_enum)]
+    pub example: Option<Example>,
+    /// The folder to write the solution repo into
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
     /// Sealed-secrets controller certificate; without it secrets are left out
@@ -67,11 +93,7 @@ pub struct ScaffoldArgs {
 }
 
 pub fn init(a: &InitArgs) -> Result<i32> {
-    let text = EXAMPLES
-        .iter()
-        .find(|(n, _)| *n == a.example)
-        .map(|(_, t)| *t)
-        .expect("value_parser limits the names");
+    let text = a.example.text();
     if a.output.exists() && !a.force {
         bail!("{} exists; use --force to overwrite it", a.output.display());
     }
@@ -128,13 +150,15 @@ fn random_value(len: usize) -> Vec<u8> {
 
 pub fn run(a: &ScaffoldArgs) -> Result<i32> {
     let (text, origin, base_dir) = match &a.example {
-        Some(name) => {
-            let t = EXAMPLES
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| t.to_string())
-                .expect("value_parser limits the names");
-            (t, format!("<example {name}>"), PathBuf::from("."))
+        Some(ex) => {
+            let name = clap::ValueEnum::to_possible_value(ex)
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default();
+            (
+                ex.text().to_string(),
+                format!("<example {name}>"),
+                PathBuf::from("."),
+            )
         }
         None => {
             if !a.file.exists() {

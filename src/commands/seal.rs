@@ -9,6 +9,19 @@ use manifesto::yaml::{self, Value};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeArg {
+    Strict,
+    NamespaceWide,
+    ClusterWide,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The sealed-secrets controller's certificate (PEM)
@@ -17,12 +30,13 @@ pub struct Args {
     /// The Secret to seal (YAML or JSON); `-` for stdin
     #[arg(short = 'f', long = "file", default_value = "-")]
     pub file: String,
-    /// strict (default), namespace-wide or cluster-wide; overrides the Secret's annotations
-    #[arg(long, value_parser = ["strict", "namespace-wide", "cluster-wide"])]
-    pub scope: Option<String>,
+    /// Who may unseal: strict (default; this name in this namespace), namespace-wide or
+    /// cluster-wide; overrides the Secret's annotations
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
     /// Output format
-    #[arg(short = 'o', long = "output", default_value = "yaml", value_parser = ["yaml", "json"])]
-    pub format: String,
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
     /// Write the SealedSecret to this file (atomically) instead of stdout
     #[arg(short = 'w', long = "write")]
     pub write: Option<PathBuf>,
@@ -32,10 +46,13 @@ pub struct Args {
     /// Print one sealed value (for hand edits); needs --from-file, and --name/--namespace as the scope requires
     #[arg(long)]
     pub raw: bool,
+    /// With --raw: the file holding the value to seal
     #[arg(long, requires = "raw")]
     pub from_file: Option<PathBuf>,
+    /// With --raw: the Secret's name (strict scope binds the value to it)
     #[arg(long)]
     pub name: Option<String>,
+    /// With --raw: the Secret's namespace (strict and namespace-wide scopes bind to it)
     #[arg(long)]
     pub namespace: Option<String>,
     /// Add or replace the sealed keys of this existing SealedSecret file, keeping the rest
@@ -84,8 +101,8 @@ fn load_cert(path: &Option<PathBuf>) -> Result<Certificate> {
     Certificate::from_pem(&pem).with_context(|| format!("{}", p.display()))
 }
 
-fn render(v: &Value, format: &str) -> String {
-    if format == "json" {
+fn render(v: &Value, format: Format) -> String {
+    if format == Format::Json {
         let mut s = serde_json::to_string_pretty(v).expect("values serialise");
         s.push('\n');
         s
@@ -105,7 +122,11 @@ fn emit(text: &str, write: &Option<PathBuf>) -> Result<()> {
 }
 
 pub fn run(a: &Args) -> Result<i32> {
-    let scope = a.scope.as_deref().map(Scope::parse).transpose()?;
+    let scope = a.scope.map(|s| match s {
+        ScopeArg::Strict => Scope::Strict,
+        ScopeArg::NamespaceWide => Scope::NamespaceWide,
+        ScopeArg::ClusterWide => Scope::ClusterWide,
+    });
     if a.recovery_unseal {
         if a.write.is_some() {
             bail!(
@@ -128,7 +149,7 @@ pub fn run(a: &Args) -> Result<i32> {
         let secret = seal::unseal(&sealed, &keys).with_context(|| origin.clone())?;
         std::io::stdout()
             .lock()
-            .write_all(render(&secret, &a.format).as_bytes())?;
+            .write_all(render(&secret, a.format).as_bytes())?;
         return Ok(0);
     }
     let cert = load_cert(&a.cert)?;
@@ -161,7 +182,7 @@ pub fn run(a: &Args) -> Result<i32> {
         let keys = seal::merge_into(&mut existing, &secret, &cert, opts)
             .with_context(|| target.display().to_string())?;
         let out = if text.trim_start().starts_with('{') {
-            render(&existing, "json")
+            render(&existing, Format::Json)
         } else {
             // Only the merged entries' lines change; comments and order stay as they are.
             let entries: Vec<(String, String)> = keys
@@ -178,6 +199,6 @@ pub fn run(a: &Args) -> Result<i32> {
         return Ok(0);
     }
     let sealed = seal::seal(&secret, &cert, scope, opts).with_context(|| origin.clone())?;
-    emit(&render(&sealed, &a.format), &a.write)?;
+    emit(&render(&sealed, a.format), &a.write)?;
     Ok(0)
 }
