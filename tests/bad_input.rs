@@ -925,3 +925,45 @@ fn init_and_build_bad_input() {
     let n = c.len();
     assert_none(check(c), n);
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let sb = Sandbox::new();
+    let mut res = String::new();
+    for i in 0..200 {
+        res.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n"
+        ));
+    }
+    sb.file("k/r.yaml", res)
+        .file("k/kustomization.yaml", "resources: [r.yaml]\n");
+    for args in [
+        vec!["build", "k"],
+        vec!["catalog", "list"],
+        vec!["schema"],
+        vec!["man"],
+        vec!["completions", "bash"],
+    ] {
+        // A reader that has gone: stdout is a pipe whose read end is closed.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+            .args(&args)
+            .current_dir(sb.work())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

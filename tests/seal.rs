@@ -444,3 +444,56 @@ fn independent_implementation_agrees_both_ways() {
         );
     }
 }
+
+#[test]
+fn merge_into_changes_only_the_merged_lines() {
+    let existing = "# team-owned: do not reorder\napiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  namespace: shop   # the shop's namespace\n  name: db\nspec:\n  template:\n    type: Opaque\n  encryptedData:\n    # rotated 2026-11\n    username: BBBB\n    keep: AAAA\n";
+    let cert = fixture("TEST-ONLY-sealing-cert.pem");
+    let ran = Test::new()
+        .file("sealed.yaml", existing)
+        .file(
+            "s.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\nstringData:\n  username: bob\n",
+        )
+        .args(&[
+            "seal",
+            "--cert",
+            cert.to_str().unwrap(),
+            "-f",
+            "s.yaml",
+            "--merge-into",
+            "sealed.yaml",
+        ])
+        .run()
+        .status(0);
+    let after = std::fs::read_to_string(ran.dir.join("sealed.yaml")).unwrap();
+    let (a, b): (Vec<&str>, Vec<&str>) = (existing.lines().collect(), after.lines().collect());
+    assert_eq!(a.len(), b.len(), "{after}");
+    let changed: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    assert_eq!(
+        changed,
+        vec![11],
+        "only the username line changes:\n{after}"
+    );
+    assert!(b[11].starts_with("    username: "));
+}
+
+#[test]
+fn an_8192_bit_certificate_and_a_pem_with_several_blocks_are_taken() {
+    let big = Certificate::from_pem(&std::fs::read(fixture("TEST-ONLY-8192-cert.pem")).unwrap())
+        .expect("8192-bit certificates are accepted, as kubeseal does");
+    let sealed = seal::seal(&secret(), &big, None, SealOptions::default()).unwrap();
+    let back = seal::unseal(&sealed, &keys("TEST-ONLY-8192-key.pem")).unwrap();
+    assert_eq!(back["data"]["password"], "cGE1NXdvcmQtTk9ULVJFQUw=");
+    // A key block first, then two certificates: the first certificate is used.
+    let pem = format!(
+        "{}{}{}",
+        std::fs::read_to_string(fixture("TEST-ONLY-other-key.pem")).unwrap(),
+        std::fs::read_to_string(fixture("TEST-ONLY-sealing-cert.pem")).unwrap(),
+        std::fs::read_to_string(fixture("TEST-ONLY-8192-cert.pem")).unwrap()
+    );
+    let first = Certificate::from_pem(pem.as_bytes()).unwrap();
+    let sealed = seal::seal(&secret(), &first, None, SealOptions::default()).unwrap();
+    assert!(seal::unseal(&sealed, &keys("TEST-ONLY-sealing-key.pem")).is_ok());
+    assert!(seal::unseal(&sealed, &keys("TEST-ONLY-8192-key.pem")).is_err());
+}
