@@ -259,28 +259,11 @@ fn kubectl(dir: &Path, target: &str) -> (bool, Vec<u8>, String) {
 
 /// Cases where manifesto refuses what kubectl builds, each with the reason and the text
 /// manifesto's error must hold. A gap that closes fails the test: take it off the list.
-const KNOWN_GAPS: &[(&str, &str, &str)] = &[
-    (
-        "deprecated-vars",
-        "vars: the render-engine issue",
-        "not supported yet: vars",
-    ),
-    (
-        "deep-nesting-300",
-        "flow collections deeper than 255: the YAML parser's limit (saphyr-parser counts flow levels in a u8)",
-        "recursion limit exceeded",
-    ),
-    (
-        "deep-nesting-5000",
-        "flow collections deeper than 255 (as above)",
-        "recursion limit exceeded",
-    ),
-    (
-        "deep-nesting-maps-700",
-        "flow collections deeper than 255 (as above)",
-        "recursion limit exceeded",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str, &str)] = &[(
+    "deprecated-vars",
+    "vars: the render-engine issue",
+    "not supported yet: vars",
+)];
 
 #[test]
 fn build_bad_input_matches_kubectl() {

@@ -2,6 +2,7 @@
 //! Must not know about Kubernetes objects or kustomizations.
 
 pub mod emit;
+mod libyaml;
 pub mod parse;
 pub mod resolve;
 

@@ -43,7 +43,14 @@ pub fn parse_one_with_lines(src: &str) -> Result<(Value, HashMap<String, usize>)
     let src = strip_line_boms(src);
     let mut b = builder(&src, false);
     b.lines = Some(HashMap::new());
-    let docs = b.stream()?;
+    let docs = match b.stream() {
+        Err(e) if e.message == DEPTH_LIMIT => {
+            b = deep_builder(&src, false);
+            b.lines = Some(HashMap::new());
+            b.stream()?
+        }
+        other => other?,
+    };
     let value = docs
         .into_iter()
         .map(|d| d.value)
@@ -54,7 +61,40 @@ pub fn parse_one_with_lines(src: &str) -> Result<(Value, HashMap<String, usize>)
 
 fn parse_stream(src: &str, allow_duplicates: bool) -> Result<Vec<Document>, YamlError> {
     let src = strip_line_boms(src);
-    builder(&src, allow_duplicates).stream()
+    match builder(&src, allow_duplicates).stream() {
+        // Nested deeper than the main parser goes (255 flow levels): read it with libyaml,
+        // which goes as deep as yaml.v3 (10,000).
+        Err(e) if e.message == DEPTH_LIMIT => deep_builder(&src, allow_duplicates).stream(),
+        other => other,
+    }
+}
+
+/// saphyr-parser's message when flow collections nest deeper than 255.
+const DEPTH_LIMIT: &str = "recursion limit exceeded";
+
+fn deep_builder(src: &str, allow_duplicates: bool) -> Builder<'_> {
+    let mut b = builder(src, allow_duplicates);
+    b.parser = Source::Deep(Box::new(super::libyaml::LibyamlEvents::new(src)));
+    // libyaml's marks count bytes, the main parser's characters.
+    b.end = src.len();
+    b
+}
+
+/// Where the builder's events come from.
+enum Source<'a> {
+    Main(Box<Parser<'a, saphyr_parser::StrInput<'a>>>),
+    Deep(Box<super::libyaml::LibyamlEvents<'a>>),
+}
+
+impl<'a> Source<'a> {
+    fn next_event(
+        &mut self,
+    ) -> Option<Result<(Event<'a>, saphyr_parser::Span), saphyr_parser::ScanError>> {
+        match self {
+            Source::Main(p) => p.next_event(),
+            Source::Deep(p) => p.next_event(),
+        }
+    }
 }
 
 /// libyaml (and so yaml.v3) skips a byte order mark at the start of any line between
@@ -91,7 +131,7 @@ fn builder(src: &str, allow_duplicates: bool) -> Builder<'_> {
         lines: None,
         path: Vec::new(),
         allow_duplicates,
-        parser: Parser::new_from_str(src),
+        parser: Source::Main(Box::new(Parser::new_from_str(src))),
         anchors: HashMap::new(),
         decoded: 0,
         aliased: 0,
@@ -158,7 +198,7 @@ pub fn parse_one(src: &str) -> Result<Value, YamlError> {
 }
 
 struct Builder<'a> {
-    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    parser: Source<'a>,
     /// Anchored values with the number of nodes each holds.
     anchors: HashMap<usize, (Value, u64)>,
     /// Nodes decoded so far, aliases counted as the nodes they expand to, and how many of
@@ -570,6 +610,36 @@ mod tests {
     fn byte_order_marks_at_line_starts_are_skipped() {
         let d = parse_documents("a: 1\n---\n\u{FEFF}b: 2\n").unwrap();
         assert_eq!(d[1].value["b"], 2);
+    }
+
+    #[test]
+    fn nesting_as_deep_as_yaml_v3_allows() {
+        // The reader recurses per level: the binary runs commands on a 512 MiB stack.
+        std::thread::Builder::new()
+            .stack_size(512 << 20)
+            .spawn(nesting_as_deep_as_yaml_v3_allows_inner)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn nesting_as_deep_as_yaml_v3_allows_inner() {
+        let deep = |n: usize| format!("a: {}1{}\n", "[".repeat(n), "]".repeat(n));
+        let v = parse_one(&deep(5000)).unwrap();
+        let mut cur = &v["a"];
+        for _ in 0..4999 {
+            cur = &cur[0];
+        }
+        assert_eq!(cur[0], 1);
+        let e = parse_one(&deep(10_001)).unwrap_err();
+        assert!(e.message.contains("exceeded max depth of 10000"), "{e}");
+        // Block mappings nest as deep, through the same reader.
+        let mut block = String::new();
+        for i in 0..300 {
+            block.push_str(&format!("{}k:\n", " ".repeat(i)));
+        }
+        block.push_str(&format!("{}v: 1\n", " ".repeat(300)));
+        assert!(parse_one(&block).is_ok());
     }
 
     #[test]

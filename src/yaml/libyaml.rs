@@ -1,0 +1,142 @@
+//! YAML stage: a second event source for the reader, built on libyaml (the C parser that
+//! yaml.v3 was ported from), used only for documents the main parser refuses for depth:
+//! saphyr-parser counts flow levels in a u8 and stops at 255, where yaml.v3 allows 10,000.
+//! Must not know about Kubernetes; yields the main parser's event type so one builder
+//! reads both.
+
+use saphyr_parser::{Event, Marker, ScalarStyle, ScanError, Span, Tag};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// yaml.v3's limit on nesting (`max_flow_level` and `max_indents` in its parser).
+pub const MAX_DEPTH: usize = 10_000;
+
+pub struct LibyamlEvents<'a> {
+    parser: libyaml_safer::Parser<&'a [u8]>,
+    anchors: HashMap<String, usize>,
+    depth: usize,
+    done: bool,
+}
+
+impl<'a> LibyamlEvents<'a> {
+    pub fn new(src: &'a str) -> LibyamlEvents<'a> {
+        let mut parser = libyaml_safer::Parser::new();
+        parser.set_input(src.as_bytes());
+        LibyamlEvents {
+            parser,
+            anchors: HashMap::new(),
+            depth: 0,
+            done: false,
+        }
+    }
+
+    fn anchor(&mut self, name: Option<String>) -> usize {
+        match name {
+            None => 0,
+            Some(n) => {
+                // A re-used anchor name shadows the earlier one, as in yaml.v3.
+                let id = self.anchors.len() + 1;
+                self.anchors.insert(n, id);
+                id
+            }
+        }
+    }
+
+    pub fn next_event(&mut self) -> Option<Result<(Event<'a>, Span), ScanError>> {
+        if self.done {
+            return None;
+        }
+        let ev = match self.parser.parse() {
+            Ok(ev) => ev,
+            Err(e) => {
+                self.done = true;
+                let m = e.problem_mark().unwrap_or_default();
+                return Some(Err(ScanError::new(marker(&m), e.problem().to_string())));
+            }
+        };
+        let span = Span::new(marker(&ev.start_mark), marker(&ev.end_mark));
+        use libyaml_safer::EventData as D;
+        let out = match ev.data {
+            D::StreamStart { .. } => Event::StreamStart,
+            D::StreamEnd => {
+                self.done = true;
+                Event::StreamEnd
+            }
+            D::DocumentStart { implicit, .. } => {
+                self.anchors.clear();
+                Event::DocumentStart(!implicit)
+            }
+            D::DocumentEnd { .. } => Event::DocumentEnd,
+            D::Alias { anchor } => match self.anchors.get(&anchor) {
+                Some(id) => Event::Alias(*id),
+                None => {
+                    self.done = true;
+                    return Some(Err(ScanError::new(span.start, "unknown anchor".into())));
+                }
+            },
+            D::Scalar {
+                anchor,
+                tag,
+                value,
+                style,
+                ..
+            } => {
+                let id = self.anchor(anchor);
+                let style = match style {
+                    libyaml_safer::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                    libyaml_safer::ScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                    libyaml_safer::ScalarStyle::Literal => ScalarStyle::Literal,
+                    libyaml_safer::ScalarStyle::Folded => ScalarStyle::Folded,
+                    _ => ScalarStyle::Plain,
+                };
+                Event::Scalar(Cow::Owned(value), style, id, tag.map(to_tag))
+            }
+            D::SequenceStart { anchor, tag, .. } | D::MappingStart { anchor, tag, .. }
+                if self.depth >= MAX_DEPTH =>
+            {
+                let _ = (anchor, tag);
+                self.done = true;
+                return Some(Err(ScanError::new(
+                    span.start,
+                    format!("exceeded max depth of {MAX_DEPTH}"),
+                )));
+            }
+            D::SequenceStart { anchor, tag, .. } => {
+                self.depth += 1;
+                Event::SequenceStart(self.anchor(anchor), tag.map(to_tag))
+            }
+            D::MappingStart { anchor, tag, .. } => {
+                self.depth += 1;
+                Event::MappingStart(self.anchor(anchor), tag.map(to_tag))
+            }
+            D::SequenceEnd => {
+                self.depth = self.depth.saturating_sub(1);
+                Event::SequenceEnd
+            }
+            D::MappingEnd => {
+                self.depth = self.depth.saturating_sub(1);
+                Event::MappingEnd
+            }
+        };
+        Some(Ok((out, span)))
+    }
+}
+
+fn marker(m: &libyaml_safer::Mark) -> Marker {
+    // libyaml counts lines from 0; the main parser, and every message, from 1.
+    Marker::new(m.index as usize, m.line as usize + 1, m.column as usize)
+}
+
+/// libyaml hands over resolved tags (`tag:yaml.org,2002:int`); split them the way the main
+/// parser does, so core-schema tags are recognised alike.
+fn to_tag<'a>(t: String) -> Cow<'a, Tag> {
+    const CORE: &str = "tag:yaml.org,2002:";
+    let (handle, suffix) = match t.strip_prefix(CORE) {
+        Some(s) => (CORE.to_string(), s.to_string()),
+        None => match t.rfind('!') {
+            Some(i) => (t[..=i].to_string(), t[i + 1..].to_string()),
+            None => (String::new(), t),
+        },
+    };
+    Cow::Owned(Tag { handle, suffix })
+}
