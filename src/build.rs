@@ -161,10 +161,7 @@ fn legacy_sort(resources: &mut [Resource]) {
 fn load_kustomization(ldr: &Loader) -> Result<(Kustomization, String)> {
     let path = ldr.kustomization_file()?;
     let file = path.display().to_string();
-    let (_, bytes) = ldr.fs.read_real(&path).map_err(|e| Error::Load {
-        file: path.clone(),
-        msg: crate::load::io_message(&e),
-    })?;
+    let bytes = ldr.read_kustomization(&path)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::Load {
         file: path.clone(),
         msg: "is not valid UTF-8".into(),

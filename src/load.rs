@@ -121,6 +121,26 @@ impl<'a> Loader<'a> {
         })
     }
 
+    /// Reads this root's kustomization file, checking the file actually opened against the
+    /// load restriction (as `load` does).
+    pub fn read_kustomization(&self, path: &Path) -> Result<Vec<u8>> {
+        let (real, bytes) = self.fs.read_real(path).map_err(|e| Error::Load {
+            file: path.to_path_buf(),
+            msg: io_message(&e),
+        })?;
+        if self.restrictor == LoadRestrictor::RootOnly && !real.starts_with(&self.real_root) {
+            return Err(Error::Load {
+                file: path.to_path_buf(),
+                msg: format!(
+                    "security; file '{}' is not in or below '{}' (LoadRestrictionsRootOnly)",
+                    real.display(),
+                    self.real_root.display()
+                ),
+            });
+        }
+        Ok(bytes)
+    }
+
     /// Finds the one kustomization file in this root.
     pub fn kustomization_file(&self) -> Result<PathBuf> {
         // A kustomization file that is a link leading out of the root is not there, as

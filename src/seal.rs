@@ -23,7 +23,7 @@ pub enum SealError {
     Certificate(String),
     #[error("private key: {0}")]
     PrivateKey(String),
-    #[error("input: {0}")]
+    #[error("{0}")]
     Input(String),
     #[error("decryption failed for key {key:?}: no private key opens it under label {label:?}")]
     Decrypt { key: String, label: String },
