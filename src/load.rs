@@ -44,6 +44,7 @@ impl<'a> Loader<'a> {
             file: root.clone(),
             msg: io_message(&e),
         })?;
+        let root = through_links(root, &real_root);
         Ok(Loader {
             fs,
             root,
@@ -112,6 +113,7 @@ impl<'a> Loader<'a> {
         }
         let mut ancestors = self.ancestors.clone();
         ancestors.push(self.real_root.clone());
+        let root = through_links(root, &real);
         Ok(Loader {
             fs: self.fs,
             root,
@@ -181,6 +183,11 @@ pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> 
     let text = std::str::from_utf8(bytes).map_err(|_| Error::Load {
         file: file.to_path_buf(),
         msg: "is not valid UTF-8".into(),
+    })?;
+    check_document_chunks(text).map_err(|line| Error::Yaml {
+        file: file.to_path_buf(),
+        line,
+        msg: "did not find expected node content (a document that is only `...`)".into(),
     })?;
     let docs = yaml::parse_documents(text).map_err(|e| Error::Yaml {
         file: file.to_path_buf(),
@@ -260,4 +267,49 @@ pub fn io_message(e: &std::io::Error) -> String {
             _ => e.to_string(),
         },
     }
+}
+
+/// A kustomization root reached through a symlinked folder is its real folder, as
+/// kustomize evaluates the root's symlinks first: `../../base` then climbs from where the
+/// files really are. A root without links keeps the path the user gave (for messages).
+fn through_links(root: PathBuf, real: &Path) -> PathBuf {
+    if !real.is_absolute() {
+        return root;
+    }
+    let lexical = match std::env::current_dir() {
+        Ok(cwd) => clean(&cwd.join(&root)),
+        Err(_) => return root,
+    };
+    if lexical == real {
+        root
+    } else {
+        real.to_path_buf()
+    }
+}
+
+/// kustomize (kyaml's ByteReader) splits a resource file on "\n---\n" and decodes each
+/// piece on its own, so a piece whose first content is a document end marker (`...`),
+/// valid in one YAML stream, is an error there. Returns the line of such a marker.
+fn check_document_chunks(text: &str) -> std::result::Result<(), usize> {
+    // Start offsets of the pieces: 0, and just past each separator.
+    let mut starts = vec![0];
+    starts.extend(text.match_indices("\n---\n").map(|(i, _)| i + 5));
+    for (n, &start) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).map(|&e| e - 5).unwrap_or(text.len());
+        let chunk = &text[start..end.max(start)];
+        let mut line = text[..start].matches('\n').count() + 1;
+        for l in chunk.split('\n') {
+            let t = l.trim();
+            if t.is_empty() || t.starts_with('#') {
+                line += 1;
+                continue;
+            }
+            let rest = t.strip_prefix("...");
+            if rest.is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '#'])) {
+                return Err(line);
+            }
+            break;
+        }
+    }
+    Ok(())
 }

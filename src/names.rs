@@ -132,6 +132,73 @@ pub fn olm_channel(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An image repository without tag or digest (the distribution reference grammar:
+/// `[registry[:port]/]path`, path parts lower-case alphanumerics joined by `.`, `_`, `__`
+/// or `-`). The tag has a field of its own.
+pub fn image_repository(image: &str) -> Result<(), String> {
+    if image.is_empty() || image.len() > 255 {
+        return Err("an image is 1 to 255 characters".into());
+    }
+    if image.contains('@') {
+        return Err("give the image without a digest (the tag goes in `tag`)".into());
+    }
+    let mut parts: Vec<&str> = image.split('/').collect();
+    // A first part with a '.' or ':', or "localhost", is a registry host (with a port).
+    let host = parts[0];
+    if parts.len() > 1 && (host.contains('.') || host.contains(':') || host == "localhost") {
+        let (h, port) = host.split_once(':').unwrap_or((host, ""));
+        let host_ok = !h.is_empty()
+            && h.split('.').all(|l| {
+                !l.is_empty()
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+            });
+        if !host_ok || !port.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!("{host:?} is not a registry host[:port]"));
+        }
+        parts.remove(0);
+    }
+    for p in parts {
+        let ok = !p.is_empty()
+            && p.split(['.', '_', '-'])
+                .all(|w| !w.is_empty() || p.contains("__"))
+            && p.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            })
+            && p.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && p.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if !ok {
+            return Err(if p.contains(':') {
+                "give the image without a tag (it goes in `tag`)".into()
+            } else {
+                format!(
+                    "{p:?} is not a valid image path part (lower-case letters, digits, '.', '_', '-')"
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An image tag (distribution reference grammar): `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+pub fn image_tag(tag: &str) -> Result<(), String> {
+    let mut chars = tag.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !first_ok
+        || tag.len() > 128
+        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        return Err(
+            "an image tag is 1 to 128 of letters, digits, '_', '.' and '-', not starting with '.' or '-'"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// A Kubernetes object name for a Kafka topic: the topic itself when it is a DNS-1123
 /// subdomain, otherwise a lower-cased form with a short hash of the real name (so `Items`
 /// and `items` stay apart), as Strimzi's own topic operator names unsafe topics; the real
@@ -210,6 +277,34 @@ mod tests {
             "'v9'",
         ] {
             assert!(olm_channel(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn images_and_tags() {
+        for ok in [
+            "quay.io/ibmcase/eda-store-simulator",
+            "nginx",
+            "localhost:5000/a/b",
+            "icr.io/cp/ibm-eventstreams-kafka",
+            "a__b/c.d-e",
+        ] {
+            assert!(image_repository(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "quay.io/x:tag",
+            "x@sha256:zz",
+            "Upper/x",
+            "a b",
+            "a//b",
+            "bad host!/x",
+        ] {
+            assert!(image_repository(bad).is_err(), "{bad:?}");
+        }
+        assert!(image_tag("0.0.8").is_ok() && image_tag("v1_rc-2").is_ok());
+        for bad in ["", ".x", "-x", "0.0.8\nevil: x", "a b", &"t".repeat(129)] {
+            assert!(image_tag(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -545,11 +545,20 @@ pub fn merge_into(
     }
     let fresh = seal(&target, cert, Some(scope), opts)?;
     let mut keys = Vec::new();
-    let enc = existing
+    let spec = existing
         .get_mut("spec")
-        .and_then(|s| s.get_mut("encryptedData"))
         .and_then(Value::as_object_mut)
-        .ok_or_else(|| SealError::Input("the SealedSecret has no spec.encryptedData".into()))?;
+        .ok_or_else(|| SealError::Input("the SealedSecret has no spec mapping".into()))?;
+    // A SealedSecret without entries yet gets them, as kubeseal --merge-into does.
+    let enc = spec
+        .entry("encryptedData")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if enc.is_null() {
+        *enc = Value::Object(Map::new());
+    }
+    let enc = enc
+        .as_object_mut()
+        .ok_or_else(|| SealError::Input("spec.encryptedData is not a mapping".into()))?;
     if let Some(Value::Object(new)) = fresh.get("spec").and_then(|s| s.get("encryptedData")) {
         for (k, v) in new {
             enc.insert(k.clone(), v.clone());

@@ -19,7 +19,8 @@ pub const TEMP_SUFFIX: &str = ".manifesto-tmp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{}: {op}: {source}", path.display())]
+    // The cause is the error's source, printed by `{:#}` after this text: not repeated here.
+    #[error("{}: {op}", path.display())]
     Io {
         path: PathBuf,
         op: &'static str,
@@ -39,7 +40,15 @@ pub type Result<T> = std::result::Result<T, WriteError>;
 
 fn io_err(path: &Path, op: &'static str) -> impl FnOnce(io::Error) -> WriteError + use<> {
     let path = path.to_path_buf();
-    move |source| WriteError::Io { path, op, source }
+    // tempfile's errors carry the path again ("... at path X"): keep the OS error alone.
+    move |source| WriteError::Io {
+        path,
+        op,
+        source: match source.raw_os_error() {
+            Some(code) => io::Error::from_raw_os_error(code),
+            None => source,
+        },
+    }
 }
 
 /// Fault injection for the crash tests: with `MANIFESTO_TEST_CRASH_AT=N` set, the process
@@ -171,22 +180,26 @@ fn temp_prefix(target: &Path) -> String {
     )
 }
 
-/// Removes leftovers of crashed writes to `target` (its own temp files only).
-fn sweep_temps(target: &Path) {
+/// Removes leftovers of crashed writes to `target` (its own temp files only); returns how
+/// many.
+fn sweep_temps(target: &Path) -> usize {
+    let mut removed = 0;
     let dir = parent_of(target);
     let prefix = temp_prefix(target);
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
-            let n = e.file_name();
-            let n = n.to_string_lossy();
+            let name = e.file_name();
+            let n = name.to_string_lossy();
             if n.starts_with(&prefix)
                 && n.ends_with(TEMP_SUFFIX)
                 && e.file_type().is_ok_and(|t| t.is_file())
+                && std::fs::remove_file(e.path()).is_ok()
             {
-                let _ = std::fs::remove_file(e.path());
+                removed += 1;
             }
         }
     }
+    removed
 }
 
 /// Creates a new temp file beside `target` with `content`, synced, with the target's mode
@@ -321,33 +334,38 @@ impl Plan {
             }
             targets.push(real_dir.join(target.file_name().expect("file name")));
         }
-        // Stage: temp files first, recorded in the journal before the first rename.
+        // The journal goes first, in state "staging", naming every target: a run killed
+        // while staging leaves temps that the next run can find and remove.
+        let rel_of = |p: &Path| {
+            p.strip_prefix(&real_root)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let journal_path = self.root.join(JOURNAL);
+        let intent = Journal {
+            state: "staging".into(),
+            files: targets.iter().map(|t| (rel_of(t), String::new())).collect(),
+        };
+        write_locked(
+            &journal_path,
+            &serde_json::to_vec_pretty(&intent).expect("journal serialises"),
+        )?;
+        crash_point();
+        // Stage: temp files, recorded in the journal before the first rename.
         let mut staged = Vec::new();
         let mut journal = Journal {
             state: "committing".into(),
             files: Vec::new(),
         };
         for (e, target) in self.entries.iter().zip(&targets) {
-            // Temps of a run killed while staging (before its journal existed).
-            sweep_temps(target);
             let tmp = stage(target, &e.content)?;
             crash_point();
-            let rel_tmp = tmp
-                .path()
-                .strip_prefix(&real_root)
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let rel_target = target
-                .strip_prefix(&real_root)
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            journal.files.push((rel_target, rel_tmp));
+            journal.files.push((rel_of(target), rel_of(tmp.path())));
             staged.push(tmp);
         }
         // From here a crash leaves a journal and every temp: the next run renames them.
         let staged: Vec<tempfile::TempPath> =
             staged.into_iter().map(|t| t.into_temp_path()).collect();
-        let journal_path = self.root.join(JOURNAL);
         write_locked(
             &journal_path,
             &serde_json::to_vec_pretty(&journal).expect("journal serialises"),
@@ -445,7 +463,13 @@ fn recover_locked(root: &Path) -> Result<Recovered> {
     })?;
     let mut rec = Recovered::default();
     for (target, tmp) in &journal.files {
-        let (t, p) = (safe_rel(root, target)?, safe_rel(root, tmp)?);
+        let t = safe_rel(root, target)?;
+        if journal.state == "staging" {
+            // Killed while staging: nothing was renamed; remove that run's temps.
+            rec.discarded += sweep_temps(&t);
+            continue;
+        }
+        let p = safe_rel(root, tmp)?;
         if !p
             .file_name()
             .is_some_and(|n| n.to_string_lossy().ends_with(TEMP_SUFFIX))

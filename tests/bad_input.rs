@@ -133,6 +133,9 @@ fn check(cases: Vec<Case>) -> Vec<String> {
         if stderr.contains("panicked") {
             fail("panicked".into());
         }
+        if stderr.matches("(os error").count() > 1 {
+            fail("the OS error is repeated".into());
+        }
         if stderr.contains(MARKER) || (c.code != 0 && stdout.contains(MARKER)) {
             fail("a secret marker was printed".into());
         }
@@ -704,6 +707,11 @@ fn scaffold_cases() -> Vec<Case> {
         sc("scaffold-syntax", spec("  apps: [\n")).says("solution.yaml:"),
         sc("scaffold-list", "- a\n- b\n".into()).says("expected object"),
         sc("scaffold-empty", "".into()),
+        sc("scaffold-port-too-big", spec("  apps:\n    - name: shop\n      image: x\n      ports: [99999]\n")).says("spec.apps[0].ports[0]").says("at most 65535"),
+        sc("scaffold-tag-newline", spec("  apps:\n    - name: shop\n      image: x\n      tag: \"0.0.8\\nevil: x\"\n")).says("spec.apps[0].tag"),
+        sc("scaffold-image-with-tag", spec("  apps:\n    - name: shop\n      image: \"quay.io/x:tag@sha256:zz\"\n")).says("spec.apps[0].image"),
+        sc("scaffold-image-tag-override", spec("  apps:\n    - name: shop\n      image: x\n  overrides:\n    dev:\n      imageTags: {shop: \"a b\"}\n")).says("imageTags.shop"),
+        sc("scaffold-generate-u64", secret_spec("        - name: p\n          generate: 100000000000\n")).says("solution.yaml:").says("keys[0].generate"),
         case("scaffold-spec-fifo", 2, &["scaffold", "-f", "solution.yaml", "--out", "out"])
             .file("solution.yaml", FIFO)
             .says("solution.yaml"),

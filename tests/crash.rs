@@ -383,3 +383,31 @@ fn concurrent_writers_to_one_output_take_turns() {
         );
     }
 }
+
+#[test]
+fn a_first_scaffold_into_a_new_folder_survives_kills() {
+    let t = tempfile::tempdir().unwrap();
+    let old = t.path().join("old");
+    std::fs::create_dir_all(old.join("repo")).unwrap();
+    std::fs::copy(
+        common::repo_root().join("fixtures/seal/TEST-ONLY-sealing-cert.pem"),
+        old.join("cert.pem"),
+    )
+    .unwrap();
+    crash_rounds(&Scenario {
+        name: "first scaffold --cert",
+        old: &old,
+        cwd: ".",
+        args: &[
+            "scaffold",
+            "--example",
+            "realtime-inventory",
+            "--out",
+            "repo",
+            "--cert",
+            "cert.pem",
+        ],
+        out: "repo",
+        same: &same_sealed,
+    });
+}

@@ -497,3 +497,25 @@ fn an_8192_bit_certificate_and_a_pem_with_several_blocks_are_taken() {
     assert!(seal::unseal(&sealed, &keys("TEST-ONLY-sealing-key.pem")).is_ok());
     assert!(seal::unseal(&sealed, &keys("TEST-ONLY-8192-key.pem")).is_err());
 }
+
+#[test]
+fn merge_into_a_flow_style_or_empty_file_stays_valid() {
+    let cert = fixture("TEST-ONLY-sealing-cert.pem");
+    for existing in [
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: s, namespace: ns}\nspec:\n  encryptedData: {old: AgAAAA}\n  template: {metadata: {name: s, namespace: ns}}\n",
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: s, namespace: ns}\nspec:\n  template:\n    metadata: {name: s, namespace: ns}\n",
+    ] {
+        let ran = Test::new()
+            .file("sealed.yaml", existing)
+            .file("s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData:\n  c: x\n")
+            .args(&["seal", "--cert", cert.to_str().unwrap(), "-f", "s.yaml", "--merge-into", "sealed.yaml"])
+            .run()
+            .status(0);
+        let after = yaml::parse_one(&std::fs::read_to_string(ran.dir.join("sealed.yaml")).unwrap())
+            .expect("the merged file is valid YAML");
+        let enc = after["spec"]["encryptedData"].as_object().unwrap();
+        assert!(enc.contains_key("c"), "{after}");
+        assert_eq!(enc.contains_key("old"), existing.contains("old"));
+        assert_eq!(after["spec"]["template"]["metadata"]["name"], "s");
+    }
+}

@@ -282,10 +282,9 @@ fn bump_cmd(
     let op = catalog::find(operator).map_err(anyhow::Error::msg)?;
     // The channel becomes a folder name and a YAML value: refuse what could be neither.
     manifesto::names::olm_channel(channel)
-        .map_err(|e| anyhow::anyhow!("channel {:?}: {e}", channel.escape_debug().to_string()))?;
+        .map_err(|e| anyhow::anyhow!("channel {channel:?}: {e}"))?;
     if let Some(c) = csv {
-        manifesto::names::dns_subdomain(c)
-            .map_err(|e| anyhow::anyhow!("--csv {:?}: {e}", c.escape_debug().to_string()))?;
+        manifesto::names::dns_subdomain(c).map_err(|e| anyhow::anyhow!("--csv {c:?}: {e}"))?;
     }
     if !root.is_dir() {
         bail!(

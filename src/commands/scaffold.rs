@@ -274,8 +274,16 @@ fn apply(out: &Path, files: Vec<File>, fingerprint: &str, a: &ScaffoldArgs) -> R
         let mut foreign: Vec<String> = std::fs::read_dir(out)
             .with_context(|| format!("reading {}", out.display()))?
             .flatten()
+            // Folders that hold no file (left by an interrupted first run) are no one's work.
+            .filter(|e| {
+                !e.path().is_dir()
+                    || walkdir::WalkDir::new(e.path())
+                        .into_iter()
+                        .flatten()
+                        .any(|f| !f.file_type().is_dir())
+            })
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !expected_before_scaffold(n))
+            .filter(|n| !expected_before_scaffold(n) && !n.ends_with(write::TEMP_SUFFIX))
             .collect();
         foreign.sort();
         if !foreign.is_empty() {

@@ -192,8 +192,18 @@ pub fn run(a: &Args) -> Result<i32> {
                     (k.clone(), v.to_string())
                 })
                 .collect();
-            seal::merge_encrypted_text(&text, &entries)
-                .with_context(|| target.display().to_string())?
+            // The line edit must read back as the merged object; where the file's layout
+            // defeats it (flow style, no encryptedData yet), rewrite the whole file.
+            match seal::merge_encrypted_text(&text, &entries) {
+                Ok(t) if yaml::parse_one(&t).ok().as_ref() == Some(&existing) => t,
+                _ => {
+                    eprintln!(
+                        "warning: {}: could not edit the entries in place; the file is rewritten in manifesto's style",
+                        target.display()
+                    );
+                    yaml::to_yaml(&existing)
+                }
+            }
         };
         write::write_file(Path::new(target), out.as_bytes())?;
         return Ok(0);

@@ -397,6 +397,17 @@ impl Validator<'_> {
         {
             self.report(path, format!("must be at least {min}"));
         }
+        // Every integer field is a u32 at most, so one too large is named here, with its
+        // line, rather than failing later in decoding.
+        let max = schema
+            .get("maximum")
+            .and_then(Value::as_u64)
+            .unwrap_or(u32::MAX as u64);
+        if schema.get("type").and_then(Value::as_str) == Some("integer")
+            && v.as_u64().is_some_and(|n| n > max)
+        {
+            self.report(path, format!("must be at most {max}"));
+        }
         if let (Some(p), Some(s)) = (schema.get("pattern").and_then(Value::as_str), v.as_str())
             && !regex::Regex::new(p).is_ok_and(|re| re.is_match(s))
         {
@@ -626,6 +637,18 @@ fn names(sol: &Solution) -> Vec<(String, String)> {
             format!("spec.apps[{i}].name"),
             dns1035_label(&a.name, 63 - "-config".len()),
         );
+        check(format!("spec.apps[{i}].image"), image_repository(&a.image));
+        if let Some(t) = &a.tag {
+            check(format!("spec.apps[{i}].tag"), image_tag(t));
+        }
+    }
+    for (env, o) in &s.overrides {
+        for (app, t) in &o.image_tags {
+            check(
+                format!("spec.overrides.{env}.imageTags.{app}"),
+                image_tag(t),
+            );
+        }
     }
     for (i, sec) in s.secrets.iter().enumerate() {
         check(format!("spec.secrets[{i}].name"), dns_subdomain(&sec.name));

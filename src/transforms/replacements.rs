@@ -107,10 +107,20 @@ fn set_path(
         let Some(items) = v.as_array_mut() else {
             return Ok(());
         };
+        let mut found = false;
         for it in items.iter_mut() {
             if it.get(k).map(crate::resource::scalar_string).as_deref() == Some(want) {
+                found = true;
                 set_path(it, rest, val, create)?;
             }
+        }
+        if !found && create {
+            // kyaml's create appends the element the selector names.
+            let mut m = Map::new();
+            m.insert(k.to_string(), Value::String(want.to_string()));
+            items.push(Value::Object(m));
+            let last = items.last_mut().expect("just pushed");
+            set_path(last, rest, val, create)?;
         }
         return Ok(());
     }
@@ -138,8 +148,14 @@ fn set_path(
             ));
         }
         // A created leaf is a string scalar (or whatever collection the source is).
+        // A `[k=v]` step next makes this a list.
         let fresh = if rest.is_empty() && !val.is_object() && !val.is_array() {
             Value::String(String::new())
+        } else if rest
+            .first()
+            .is_some_and(|n| n.starts_with('[') && n.contains('='))
+        {
+            Value::Array(Vec::new())
         } else {
             Value::Object(Map::new())
         };

@@ -84,8 +84,11 @@ struct Analysis {
     block: bool,
 }
 
+/// yaml.v3's `is_printable`: its byte test has no case for 4-byte UTF-8 sequences, so a
+/// character past U+FFFF (an emoji) is "not printable" and forces a double-quoted `\U`
+/// escape, as kubectl prints it.
 fn is_printable(c: char) -> bool {
-    matches!(c, '\n' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    matches!(c, '\n' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
         && c != '\u{FEFF}'
 }
 
