@@ -132,6 +132,9 @@ fn builder(src: &str, allow_duplicates: bool) -> Builder<'_> {
         path: Vec::new(),
         allow_duplicates,
         parser: Source::Main(Box::new(Parser::new_from_str(src))),
+        src,
+        line_starts: Vec::new(),
+        at: (1, 0),
         anchors: HashMap::new(),
         decoded: 0,
         aliased: 0,
@@ -199,6 +202,11 @@ pub fn parse_one(src: &str) -> Result<Value, YamlError> {
 
 struct Builder<'a> {
     parser: Source<'a>,
+    src: &'a str,
+    /// Byte offset of each line's start, made on first use.
+    line_starts: Vec<usize>,
+    /// Line (1-based) and column (characters) where the last event started.
+    at: (usize, usize),
     /// Anchored values with the number of nodes each holds.
     anchors: HashMap<usize, (Value, u64)>,
     /// Nodes decoded so far, aliases counted as the nodes they expand to, and how many of
@@ -223,6 +231,7 @@ impl<'a> Builder<'a> {
             None => Ok((Event::StreamEnd, self.line)),
             Some(Ok((ev, span))) => {
                 self.line = span.start.line();
+                self.at = (span.start.line(), span.start.col());
                 self.at_eof = span.end.index() >= self.end;
                 Ok((ev, self.line))
             }
@@ -313,7 +322,8 @@ impl<'a> Builder<'a> {
                 Ok(v)
             }
             Event::MappingStart(anchor, _) => {
-                let v = self.mapping()?;
+                let flow = self.flow_collection_at(self.at);
+                let v = self.mapping(flow)?;
                 if anchor > 0 {
                     self.anchors
                         .insert(anchor, (v.clone(), self.decoded - start));
@@ -324,7 +334,33 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn mapping(&mut self) -> Result<Value, YamlError> {
+    /// Whether the collection starting at (line, column) is a flow `{...}` one: its text
+    /// there, past any tag and anchor, opens with `{`.
+    fn flow_collection_at(&mut self, (line, col): (usize, usize)) -> bool {
+        if self.line_starts.is_empty() {
+            self.line_starts.push(0);
+            self.line_starts
+                .extend(self.src.match_indices('\n').map(|(i, _)| i + 1));
+        }
+        let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+            return false;
+        };
+        let mut rest = self.src[start..].chars().skip(col).peekable();
+        loop {
+            match rest.peek() {
+                Some('!' | '&') => {
+                    while rest.next_if(|c| !c.is_whitespace()).is_some() {}
+                    while rest.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
+                }
+                Some('{') => return true,
+                _ => return false,
+            }
+        }
+    }
+
+    /// `flow`: a `{...}` mapping, where an empty value is the empty string to kustomize
+    /// (yaml.v3 leaves it untagged, and kyaml prints it as ""), not null as in a block.
+    fn mapping(&mut self, flow: bool) -> Result<Value, YamlError> {
         let mut map = Map::new();
         let mut key_lines: HashMap<String, usize> = HashMap::new();
         let mut merges: Vec<Value> = Vec::new();
@@ -366,7 +402,13 @@ impl<'a> Builder<'a> {
             }
             self.path.push(key.clone());
             let (vev, _) = self.next()?;
-            let v = self.node(vev);
+            let v = match vev {
+                Event::Scalar(ref t, ScalarStyle::Plain, 0, None) if flow && t.is_empty() => {
+                    self.decoded += 1;
+                    Ok(Value::String(String::new()))
+                }
+                vev => self.node(vev),
+            };
             self.path.pop();
             map.insert(key, v?);
         }
@@ -640,6 +682,15 @@ mod tests {
         }
         block.push_str(&format!("{}v: 1\n", " ".repeat(300)));
         assert!(parse_one(&block).is_ok());
+    }
+
+    #[test]
+    fn empty_values_in_flow_mappings_are_empty_strings() {
+        let v = parse_one("a: {x, y: }\nb:\n  x:\nc: !!set {p}\nd: [q, {r}]\n").unwrap();
+        assert_eq!(v["a"], json!({"x": "", "y": ""}));
+        assert_eq!(v["b"]["x"], Value::Null);
+        assert_eq!(v["c"]["p"], "");
+        assert_eq!(v["d"][1]["r"], "");
     }
 
     #[test]
