@@ -1,8 +1,8 @@
 //! Renders many kustomization folders in one process through the library, as `lint` will,
 //! and reports the time taken. Used by benches/render.sh.
 
-use manifesto::build::{BuildOptions, build};
-use manifesto::fs::RealFs;
+use manifesto::kustomize::load::fs::RealFs;
+use manifesto::kustomize::target::{BuildOptions, build};
 use std::path::Path;
 use std::time::Instant;
 

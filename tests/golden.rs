@@ -2,8 +2,8 @@
 //! `kubectl kustomize`) must render to exactly those bytes.
 
 mod common;
-use manifesto::build::{BuildOptions, build};
-use manifesto::fs::RealFs;
+use manifesto::kustomize::load::fs::RealFs;
+use manifesto::kustomize::target::{BuildOptions, build};
 use std::path::Path;
 
 fn fixture_dirs(root: &Path, out: &mut Vec<std::path::PathBuf>) {

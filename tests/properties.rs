@@ -2,7 +2,7 @@
 //! label-selector parser never panic on arbitrary input. A quick run here (256 cases each,
 //! or PROPTEST_CASES); `benches/properties.sh` runs a million cases of each.
 
-use manifesto::resource::Resource;
+use manifesto::kustomize::resmap::resource::Resource;
 use manifesto::yaml::{self, Value};
 use proptest::prelude::*;
 
@@ -103,23 +103,23 @@ proptest! {
             .map(|(op, path, from, value)| serde_json::json!({"op": op, "path": path, "from": from, "value": value}))
             .collect();
         let text = serde_json::to_string(&ops).unwrap();
-        if let Ok(p) = manifesto::transforms::patch_json6902::parse(&text) {
+        if let Ok(p) = manifesto::kustomize::transforms::patch_json6902::parse(&text) {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": doc});
             let mut r = Resource::new(obj, "p.yaml");
-            let _ = manifesto::transforms::patch_json6902::apply(&mut r, &p);
+            let _ = manifesto::kustomize::transforms::patch_json6902::apply(&mut r, &p);
         }
     }
 
     #[test]
     fn label_selectors_never_panic(s in any::<String>(), t in "[a-zé€ =!(),\\t-]{0,24}( (not)?in \\([a-z,]*\\))?") {
-        let _ = manifesto::transforms::selector::parse_selector(&s);
-        let _ = manifesto::transforms::selector::parse_selector(&t);
+        let _ = manifesto::kustomize::transforms::selector::parse_selector(&s);
+        let _ = manifesto::kustomize::transforms::selector::parse_selector(&t);
     }
 }
 
 #[test]
 fn selector_with_a_multibyte_key_and_a_tab() {
     // Sliced at a byte offset this panicked inside 'é'.
-    let r = manifesto::transforms::selector::parse_selector("é\tin (a,b)").unwrap();
+    let r = manifesto::kustomize::transforms::selector::parse_selector("é\tin (a,b)").unwrap();
     assert_eq!(r.len(), 1);
 }

@@ -1,9 +1,9 @@
 //! `manifesto build`: renders a kustomization to stdout, a file, or one file per resource.
 
 use anyhow::{Context, Result, bail};
-use manifesto::build::{BuildOptions, Reorder, build};
-use manifesto::fs::RealFs;
-use manifesto::load::LoadRestrictor;
+use manifesto::kustomize::load::LoadRestrictor;
+use manifesto::kustomize::load::fs::RealFs;
+use manifesto::kustomize::target::{BuildOptions, Reorder, build};
 use manifesto::{write, yaml};
 use std::io::Write;
 use std::path::PathBuf;
@@ -57,7 +57,9 @@ pub fn run(args: &Args) -> Result<i32> {
     // Library errors name the file at fault; add the folder only where one does not.
     let rendered = build(&RealFs, &args.dir, &opts).map_err(|e| {
         let text = e.to_string();
-        let dir = manifesto::fs::clean(&args.dir).display().to_string();
+        let dir = manifesto::kustomize::load::fs::clean(&args.dir)
+            .display()
+            .to_string();
         if text.contains(&dir) {
             anyhow::Error::from(e)
         } else {

@@ -354,7 +354,10 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             config.insert("CONSUMES_TOPICS".into(), json!(a.consumes.join(",")));
         }
         for (k, v) in &a.env {
-            config.insert(k.clone(), json!(crate::resource::scalar_string(v)));
+            config.insert(
+                k.clone(),
+                json!(crate::kustomize::resmap::resource::scalar_string(v)),
+            );
         }
         let tag = a.tag.clone().unwrap_or_else(|| "latest".into());
         let c = json!({"a": {"name": a.name, "image": a.image, "replicas": a.replicas, "ports": a.ports, "user": a.user}, "tag": tag, "config": config});

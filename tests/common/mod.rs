@@ -148,10 +148,10 @@ pub fn kubectl_kustomize(dir: &Path) -> String {
 
 /// What the library renders for DIR.
 pub fn manifesto_build(dir: &Path) -> String {
-    manifesto::build::build(
-        &manifesto::fs::RealFs,
+    manifesto::kustomize::target::build(
+        &manifesto::kustomize::load::fs::RealFs,
         dir,
-        &manifesto::build::BuildOptions::default(),
+        &manifesto::kustomize::target::BuildOptions::default(),
     )
     .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
     .to_yaml()

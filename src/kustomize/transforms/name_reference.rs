@@ -2,10 +2,10 @@
 //! field that refers to a ConfigMap, Secret, ServiceAccount, Service, Role, ... by name is
 //! updated to the referred object's new name. Must not rename the referred objects.
 
-use crate::error::{Error, Result};
-use crate::fieldspec::{FieldSpec, apply as walk, builtin_rows, split_path};
-use crate::resid::{Gvk, ResId};
-use crate::resource::Resource;
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::fieldspec::{FieldSpec, apply as walk, builtin_rows, split_path};
+use crate::kustomize::resmap::resid::{Gvk, ResId};
+use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::Value;
 
 struct BackRef {
@@ -173,8 +173,11 @@ impl Ctx<'_> {
         let Some(old) = m.get("name") else {
             return Err("path config error; no 'name' field in node".into());
         };
-        let old = crate::resource::scalar_string(old);
-        let cands: Vec<usize> = match m.get("namespace").map(crate::resource::scalar_string) {
+        let old = crate::kustomize::resmap::resource::scalar_string(old);
+        let cands: Vec<usize> = match m
+            .get("namespace")
+            .map(crate::kustomize::resmap::resource::scalar_string)
+        {
             None => candidates.to_vec(),
             Some(ns) => {
                 let by_org: Vec<usize> = candidates

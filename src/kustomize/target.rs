@@ -2,12 +2,12 @@
 //! final steps kustomize runs once at the top (hash suffixes, name references, ordering).
 //! Returns resources and warnings; never prints, never touches the network.
 
-use crate::error::{Error, Result};
-use crate::fs::FileSystem;
-use crate::kustomization::{Kustomization, Patch};
-use crate::load::{LoadRestrictor, Loader, resources_from_bytes};
-use crate::resource::{Resource, scalar_string};
-use crate::transforms::{self, generators, patch_json6902, patch_strategic, selector};
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::load::fs::FileSystem;
+use crate::kustomize::load::{LoadRestrictor, Loader, resources_from_bytes};
+use crate::kustomize::resmap::resource::{Resource, scalar_string};
+use crate::kustomize::transforms::{self, generators, patch_json6902, patch_strategic, selector};
+use crate::kustomize::types::{Kustomization, Patch};
 use crate::yaml::{self, Value};
 use std::path::Path;
 
@@ -249,7 +249,9 @@ fn accumulate_target(
         } else {
             // Say why: a symlink loop or a FIFO is not "missing".
             let why = match ldr.fs.real_path(&full) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => crate::load::io_message(&e),
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    crate::kustomize::load::io_message(&e)
+                }
                 Ok(_) => "is neither a regular file nor a folder".into(),
                 Err(_) => "does not exist".into(),
             };
@@ -539,12 +541,12 @@ fn run_builtin_transformer(
             })
             .unwrap_or_default()
     };
-    let specs: Vec<crate::fieldspec::FieldSpec> = v
+    let specs: Vec<crate::kustomize::fieldspec::FieldSpec> = v
         .get("fieldSpecs")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|x| crate::fieldspec::FieldSpec::from_value(x).ok())
+        .filter_map(|x| crate::kustomize::fieldspec::FieldSpec::from_value(x).ok())
         .collect();
     match kind {
         "LabelTransformer" => {
@@ -565,7 +567,7 @@ fn run_builtin_transformer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fs::MemFs;
+    use crate::kustomize::load::fs::MemFs;
 
     fn render(fs: &MemFs, dir: &str) -> String {
         build(fs, Path::new(dir), &BuildOptions::default())

@@ -1,10 +1,10 @@
 //! Load stage: the kustomization file, read strictly (unknown fields are refused, as
 //! kustomize does). Must not resolve paths or read other files.
 
-use crate::error::Error;
-use crate::fieldspec::FieldSpec;
-use crate::resid::Gvk;
-use crate::resource::scalar_string;
+use crate::kustomize::error::Error;
+use crate::kustomize::fieldspec::FieldSpec;
+use crate::kustomize::resmap::resid::Gvk;
+use crate::kustomize::resmap::resource::scalar_string;
 use crate::yaml::{Map, Value};
 
 /// The Go type of each top-level field, for encoding/json's shape errors: a mapping where

@@ -2,8 +2,8 @@
 //! that are objects). Lists of built-in kinds merge by their Kubernetes merge keys; lists of
 //! other kinds are replaced, as kustomize does. Must not pick targets.
 
-use crate::error::{Error, Result};
-use crate::resource::Resource;
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::{Map, Value};
 
 /// How a list at some path merges.

@@ -1,7 +1,7 @@
 //! Transform stage helper: kustomize field specs (which kinds, which path) and the walk that
 //! finds or creates the fields they name. Must not know which transform is calling.
 
-use crate::resid::Gvk;
+use crate::kustomize::resmap::resid::Gvk;
 use crate::yaml::{Map, Value};
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -2,10 +2,10 @@
 //! Must not read files (replacement files are read by the caller).
 
 use super::selector::select;
-use crate::error::{Error, Result};
-use crate::kustomization::Selector;
-use crate::resid::Gvk;
-use crate::resource::Resource;
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::resmap::resid::Gvk;
+use crate::kustomize::resmap::resource::Resource;
+use crate::kustomize::types::Selector;
 use crate::yaml::{Map, Value};
 
 fn sel_from(v: &Value) -> Selector {
@@ -58,10 +58,12 @@ fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
     };
     if let Some(inner) = head.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let (k, val) = inner.split_once('=')?;
-        let item = v
-            .as_array()?
-            .iter()
-            .find(|x| x.get(k).map(crate::resource::scalar_string).as_deref() == Some(val))?;
+        let item = v.as_array()?.iter().find(|x| {
+            x.get(k)
+                .map(crate::kustomize::resmap::resource::scalar_string)
+                .as_deref()
+                == Some(val)
+        })?;
         return lookup(item, rest);
     }
     if let Ok(i) = head.parse::<usize>()
@@ -80,7 +82,7 @@ fn assign(target: &mut Value, src: &Value) {
             *target = src.clone();
             return;
         }
-        other => crate::resource::scalar_string(other),
+        other => crate::kustomize::resmap::resource::scalar_string(other),
     };
     *target = match target {
         Value::String(_) => Value::String(text),
@@ -109,7 +111,12 @@ fn set_path(
         };
         let mut found = false;
         for it in items.iter_mut() {
-            if it.get(k).map(crate::resource::scalar_string).as_deref() == Some(want) {
+            if it
+                .get(k)
+                .map(crate::kustomize::resmap::resource::scalar_string)
+                .as_deref()
+                == Some(want)
+            {
                 found = true;
                 set_path(it, rest, val, create)?;
             }
@@ -177,16 +184,16 @@ fn delimit(cur: &Value, src: &Value, opts: Option<&Value>, source_side: bool) ->
         return src.clone();
     }
     if source_side {
-        let s = crate::resource::scalar_string(src);
+        let s = crate::kustomize::resmap::resource::scalar_string(src);
         let parts: Vec<&str> = s.split(delim).collect();
         return parts
             .get(idx as usize)
             .map(|p| Value::String(p.to_string()))
             .unwrap_or(src.clone());
     }
-    let s = crate::resource::scalar_string(cur);
+    let s = crate::kustomize::resmap::resource::scalar_string(cur);
     let mut parts: Vec<String> = s.split(delim).map(String::from).collect();
-    let v = crate::resource::scalar_string(src);
+    let v = crate::kustomize::resmap::resource::scalar_string(src);
     if idx < 0 {
         parts.insert(0, v);
     } else if (idx as usize) >= parts.len() {

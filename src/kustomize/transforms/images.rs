@@ -1,10 +1,10 @@
 //! Transform stage: `images`. Rewrites container image references by name, tag and digest.
 //! Must not touch anything but `image` fields.
 
-use crate::error::Result;
-use crate::fieldspec::{apply, builtin, split_path};
-use crate::kustomization::Image;
-use crate::resource::Resource;
+use crate::kustomize::error::Result;
+use crate::kustomize::fieldspec::{apply, builtin, split_path};
+use crate::kustomize::resmap::resource::Resource;
+use crate::kustomize::types::Image;
 use crate::yaml::Value;
 use regex::Regex;
 
@@ -19,7 +19,7 @@ pub fn apply_images(resources: &mut [Resource], images: &[Image]) -> Result<()> 
             img.name
         ))
         .map_err(|e| {
-            crate::error::Error::msg(format!("images: invalid name {:?}: {e}", img.name))
+            crate::kustomize::error::Error::msg(format!("images: invalid name {:?}: {e}", img.name))
         })?;
         let update = |s: &mut String| {
             if pattern.is_match(s) {
@@ -39,7 +39,7 @@ pub fn apply_images(resources: &mut [Resource], images: &[Image]) -> Result<()> 
                     }
                     Ok(())
                 })
-                .map_err(crate::error::Error::Msg)?;
+                .map_err(crate::kustomize::error::Error::Msg)?;
             }
         }
     }

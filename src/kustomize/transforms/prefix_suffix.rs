@@ -1,10 +1,10 @@
 //! Transform stage: `namePrefix` and `nameSuffix`. Renames objects and records the rename
 //! so name references can follow. Must not touch references itself.
 
-use crate::error::Result;
-use crate::fieldspec::{apply, builtin, split_path};
-use crate::resid::Gvk;
-use crate::resource::Resource;
+use crate::kustomize::error::Result;
+use crate::kustomize::fieldspec::{apply, builtin, split_path};
+use crate::kustomize::resmap::resid::Gvk;
+use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::Value;
 
 fn skipped(r: &Resource) -> bool {
@@ -66,7 +66,7 @@ pub fn apply_prefix_suffix(resources: &mut [Resource], affix: &str, is_prefix: b
                 }
                 Ok(())
             })
-            .map_err(crate::error::Error::Msg)?;
+            .map_err(crate::kustomize::error::Error::Msg)?;
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-const CLUSTER_SCOPED: &str = include_str!("builtin/cluster_scoped.tsv");
+const CLUSTER_SCOPED: &str = include_str!("../builtin/cluster_scoped.tsv");
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Gvk {

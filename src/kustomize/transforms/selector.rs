@@ -2,9 +2,9 @@
 //! (anchored regexes for gvk/name/namespace, Kubernetes label and annotation selectors).
 //! Must not modify resources.
 
-use crate::error::{Error, Result};
-use crate::kustomization::Selector;
-use crate::resource::Resource;
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::resmap::resource::Resource;
+use crate::kustomize::types::Selector;
 use regex::Regex;
 
 fn anchored(p: &str) -> Result<Option<Regex>> {

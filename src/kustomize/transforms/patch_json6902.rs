@@ -1,8 +1,8 @@
 //! Transform stage: JSON 6902 patches (`patchesJson6902`, and `patches` entries that are
 //! operation lists). Applied in-process with the json-patch crate. Must not pick targets.
 
-use crate::error::{Error, Result};
-use crate::resource::Resource;
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::{self, Value};
 
 /// Parses patch text: a JSON array as is, otherwise YAML holding a list of operations.

@@ -1,10 +1,12 @@
 //! Load stage: finds kustomization files, reads files relative to a kustomization root and
 //! enforces kustomize's load restrictions and cycle checks. Must not interpret resources.
 
-use crate::error::{Error, Result};
-use crate::fs::{FileSystem, clean};
-use crate::resource::Resource;
+use crate::kustomize::error::{Error, Result};
+pub mod fs;
+
+use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::{self, Value};
+use fs::{FileSystem, clean};
 use std::path::{Path, PathBuf};
 
 pub const KUSTOMIZATION_FILES: [&str; 3] =

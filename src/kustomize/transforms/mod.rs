@@ -15,9 +15,9 @@ pub mod replacements;
 pub mod replicas;
 pub mod selector;
 
-use crate::error::{Error, Result};
-use crate::fieldspec::{Create, FieldSpec, apply, split_path};
-use crate::resource::Resource;
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::fieldspec::{Create, FieldSpec, apply, split_path};
+use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::Value;
 
 /// Sets string entries in the maps each field spec names (labels, annotations, selectors).

@@ -1,7 +1,7 @@
 //! Resource map stage: one Kubernetes object plus the bookkeeping kustomize keeps beside it
 //! (previous ids, name prefixes and suffixes, generator options). Must not read files.
 
-use crate::resid::{Gvk, ResId};
+use crate::kustomize::resmap::resid::{Gvk, ResId};
 use crate::yaml::{Map, Value, str_at};
 
 /// How a generated object meets an existing one with the same id.

@@ -1,9 +1,9 @@
 //! Transform stage: `replicas`. Sets spec.replicas on the named workloads. Must not touch
 //! other fields.
 
-use crate::error::{Error, Result};
-use crate::fieldspec::{Create, apply, builtin, split_path};
-use crate::resource::Resource;
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::fieldspec::{Create, apply, builtin, split_path};
+use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::Value;
 
 pub fn apply_replicas(resources: &mut [Resource], replicas: &[(String, i64)]) -> Result<()> {

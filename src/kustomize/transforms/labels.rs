@@ -1,10 +1,10 @@
 //! Transform stage: `commonLabels` and `labels`. Must not touch names or namespaces.
 
 use super::{merge_specs, set_map_entries};
-use crate::error::Result;
-use crate::fieldspec::{FieldSpec, builtin};
-use crate::kustomization::Label;
-use crate::resource::Resource;
+use crate::kustomize::error::Result;
+use crate::kustomize::fieldspec::{FieldSpec, builtin};
+use crate::kustomize::resmap::resource::Resource;
+use crate::kustomize::types::Label;
 
 pub fn common_labels(resources: &mut [Resource], pairs: &[(String, String)]) -> Result<()> {
     if pairs.is_empty() {

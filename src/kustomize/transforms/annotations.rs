@@ -1,9 +1,9 @@
 //! Transform stage: `commonAnnotations`. Must not touch labels or names.
 
 use super::set_map_entries;
-use crate::error::Result;
-use crate::fieldspec::builtin;
-use crate::resource::Resource;
+use crate::kustomize::error::Result;
+use crate::kustomize::fieldspec::builtin;
+use crate::kustomize::resmap::resource::Resource;
 
 pub fn common_annotations(resources: &mut [Resource], pairs: &[(String, String)]) -> Result<()> {
     if pairs.is_empty() {

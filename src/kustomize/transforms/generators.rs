@@ -2,9 +2,9 @@
 //! content-hash name suffix exactly as kustomize computes it. Reading the generator's
 //! source files is done by the caller through the loader; this module never touches disk.
 
-use crate::error::{Error, Result};
-use crate::kustomization::{GeneratorArgs, GeneratorOptions};
-use crate::resource::{Behavior, Resource};
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::resmap::resource::{Behavior, Resource};
+use crate::kustomize::types::{GeneratorArgs, GeneratorOptions};
 use crate::yaml::{Map, Value};
 use base64::Engine;
 use sha2::{Digest, Sha256};

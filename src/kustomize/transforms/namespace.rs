@@ -2,9 +2,9 @@
 //! namespace of ServiceAccount subjects named "default" in (Cluster)RoleBindings, and the
 //! other built-in namespace fields. Must not rename anything else.
 
-use crate::error::{Error, Result};
-use crate::fieldspec::{Create, apply, builtin, split_path};
-use crate::resource::Resource;
+use crate::kustomize::error::{Error, Result};
+use crate::kustomize::fieldspec::{Create, apply, builtin, split_path};
+use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::Value;
 
 pub fn apply_namespace(resources: &mut [Resource], ns: &str) -> Result<()> {
