@@ -1,7 +1,7 @@
 //! The `manifesto` binary: parses the command line, runs one command, maps errors to exit
 //! codes (0 ok, 1 differences or findings, 2 errors). Prints errors as `{:#}`.
 
-mod commands;
+mod cli;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,22 +20,22 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Generate a solution's GitOps repo from solution.yaml (or a built-in example)
-    Scaffold(commands::scaffold::ScaffoldArgs),
+    Scaffold(cli::scaffold::ScaffoldArgs),
     /// Write a commented starter solution.yaml
-    Init(commands::scaffold::InitArgs),
+    Init(cli::scaffold::InitArgs),
     /// Print the JSON Schema of solution.yaml
     Schema,
     /// Render a kustomization directory, byte-for-byte as kustomize v5.5.0
-    Build(commands::build::Args),
+    Build(cli::build::Args),
     /// The built-in operator catalog: list, show, render, bump
     #[command(subcommand)]
-    Catalog(commands::catalog::Cmd),
+    Catalog(cli::catalog::Cmd),
     /// Seal a Secret for the Bitnami sealed-secrets controller (kubeseal-compatible)
-    Seal(commands::seal::Args),
+    Seal(cli::seal::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
-    Completions(commands::docs::CompletionsArgs),
+    Completions(cli::docs::CompletionsArgs),
     /// Print the man page (roff), or write one page per command into a folder
-    Man(commands::docs::ManArgs),
+    Man(cli::docs::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,14 +59,14 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> anyhow::Result<i32> {
     match &cli.command {
-        Command::Build(a) => commands::build::run(a),
-        Command::Seal(a) => commands::seal::run(a),
-        Command::Catalog(c) => commands::catalog::run(c),
-        Command::Scaffold(a) => commands::scaffold::run(a),
-        Command::Init(a) => commands::scaffold::init(a),
-        Command::Schema => commands::scaffold::schema(),
-        Command::Completions(a) => commands::docs::completions(a, Cli::command()),
-        Command::Man(a) => commands::docs::man(a, Cli::command()),
+        Command::Build(a) => cli::build::run(a),
+        Command::Seal(a) => cli::seal::run(a),
+        Command::Catalog(c) => cli::catalog::run(c),
+        Command::Scaffold(a) => cli::scaffold::run(a),
+        Command::Init(a) => cli::scaffold::init(a),
+        Command::Schema => cli::scaffold::schema(),
+        Command::Completions(a) => cli::docs::completions(a, Cli::command()),
+        Command::Man(a) => cli::docs::man(a, Cli::command()),
     }
 }
 

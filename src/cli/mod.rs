@@ -1,4 +1,5 @@
-//! Commands: thin wiring from the command line to the library. Each prints its own output.
+//! Commands: thin wiring from the command line to the library, one file per command; each
+//! prints its own output. Must not hold logic the library could test.
 
 /// `println!` that returns the write error instead of panicking, so a closed pipe
 /// (`manifesto ... | head -1`) ends the command quietly.
