@@ -261,6 +261,9 @@ fn accumulate_target(
             });
         }
     }
+    // kustomize's order (kusttarget.go `accumulateTarget`): resources, this kustomization's
+    // generators, then components, then its transformers.
+    run_generators(ldr, &k, &file, &mut ra).map_err(|e| in_file(e, &file))?;
     for path in &k.components {
         if is_remote(path) {
             return Err(Error::NotSupported {
@@ -271,7 +274,6 @@ fn accumulate_target(
         let child = ldr.child(path)?;
         ra = accumulate_target(&child, ra, warnings, Role::Component)?;
     }
-    run_generators(ldr, &k, &file, &mut ra).map_err(|e| in_file(e, &file))?;
     run_transformers(ldr, &k, &file, &mut ra).map_err(|e| in_file(e, &file))?;
     Ok(ra)
 }

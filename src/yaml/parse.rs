@@ -44,12 +44,13 @@ pub fn parse_one_with_lines(src: &str) -> Result<(Value, HashMap<String, usize>)
     let mut b = builder(&src, false);
     b.lines = Some(HashMap::new());
     let docs = match b.stream() {
-        Err(e) if e.message == DEPTH_LIMIT => {
+        Err(e) => {
             b = deep_builder(&src, false);
             b.lines = Some(HashMap::new());
-            b.stream()?
+            b.stream()
+                .map_err(|deep| if e.message == DEPTH_LIMIT { deep } else { e })?
         }
-        other => other?,
+        ok => ok?,
     };
     let value = docs
         .into_iter()
@@ -62,10 +63,15 @@ pub fn parse_one_with_lines(src: &str) -> Result<(Value, HashMap<String, usize>)
 fn parse_stream(src: &str, allow_duplicates: bool) -> Result<Vec<Document>, YamlError> {
     let src = strip_line_boms(src);
     match builder(&src, allow_duplicates).stream() {
-        // Nested deeper than the main parser goes (255 flow levels): read it with libyaml,
-        // which goes as deep as yaml.v3 (10,000).
-        Err(e) if e.message == DEPTH_LIMIT => deep_builder(&src, allow_duplicates).stream(),
-        other => other,
+        // Where the main parser refuses a text, ask libyaml, the parser yaml.v3 was ported
+        // from: it reads what kustomize reads (10,000 levels deep where the main parser
+        // stops at 255 flow levels; a flow sequence whose `]` is indented less than its
+        // items). Its error stands only where both refuse, and the main parser's message
+        // is kept then (its lines are right for its own reading).
+        Err(e) => deep_builder(&src, allow_duplicates)
+            .stream()
+            .map_err(|deep| if e.message == DEPTH_LIMIT { deep } else { e }),
+        ok => ok,
     }
 }
 
