@@ -225,3 +225,174 @@ mod tests {
         assert!(builtin_rows("namereference").count() > 100);
     }
 }
+
+/// Tables of a transformer configuration that hold plain field-spec lists, by the key a
+/// `configurations:` file uses and the built-in table's name.
+const FS_TABLES: &[(&str, &str)] = &[
+    ("namePrefix", "nameprefix"),
+    ("nameSuffix", "namesuffix"),
+    ("namespace", "namespace"),
+    ("commonLabels", "commonlabels"),
+    ("labels", "labels"),
+    ("templateLabels", "templatelabels"),
+    ("commonAnnotations", "commonannotations"),
+    ("varReference", "varreference"),
+    ("images", "images"),
+    ("replicas", "replicas"),
+];
+
+/// kustomize's TransformerConfig: which fields each built-in transformer touches, the
+/// built-in tables merged with a kustomization's `configurations:` files and with those
+/// of the kustomizations below it (builtinconfig/transformerconfig.go).
+#[derive(Debug, Clone, Default)]
+pub struct TransformerConfig {
+    tables: std::collections::BTreeMap<&'static str, Vec<FieldSpec>>,
+    /// Referred kind → the fields that name an object of that kind.
+    pub name_refs: Vec<(Gvk, Vec<FieldSpec>)>,
+}
+
+impl TransformerConfig {
+    /// The built-in configuration (parsed once per process).
+    pub fn builtin() -> TransformerConfig {
+        static CFG: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
+        CFG.get_or_init(|| {
+            let mut c = TransformerConfig::default();
+            for (_, t) in FS_TABLES {
+                c.tables.insert(t, builtin(t));
+            }
+            for (referred, fs) in builtin_rows("namereference") {
+                let mut it = referred.splitn(3, '/');
+                let gvk = Gvk {
+                    group: it.next().unwrap_or("").into(),
+                    version: it.next().unwrap_or("").into(),
+                    kind: it.next().unwrap_or("").into(),
+                };
+                match c.name_refs.iter_mut().find(|(g, _)| *g == gvk) {
+                    Some((_, v)) => v.push(fs),
+                    None => c.name_refs.push((gvk, vec![fs])),
+                }
+            }
+            // kustomize sorts its default configuration as it reads it.
+            c.sort();
+            c
+        })
+        .clone()
+    }
+
+    /// The field specs of one table (`namespace`, `commonlabels`, ...).
+    pub fn specs(&self, table: &str) -> &[FieldSpec] {
+        self.tables.get(table).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Reads a `configurations:` file (strict, as kustomize's UnmarshalStrict).
+    pub fn from_value(v: &Value) -> Result<TransformerConfig, String> {
+        let mut c = TransformerConfig::default();
+        let m = match v {
+            Value::Null => return Ok(c),
+            Value::Object(m) => m,
+            _ => return Err("a transformer configuration must be a mapping".into()),
+        };
+        let list = |key: &str, x: &Value| -> Result<Vec<FieldSpec>, String> {
+            match x {
+                Value::Null => Ok(Vec::new()),
+                Value::Array(items) => items
+                    .iter()
+                    .map(FieldSpec::from_value)
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| format!("{key}: {e}")),
+                _ => Err(format!("{key}: expected a list of field specs")),
+            }
+        };
+        for (k, x) in m {
+            if let Some((_, t)) = FS_TABLES.iter().find(|(key, _)| key == k) {
+                let specs = list(k, x)?;
+                let merged = merge_all(Vec::new(), specs).map_err(|e| format!("{k}: {e}"))?;
+                c.tables.insert(t, merged);
+            } else if k == "nameReference" {
+                let items = match x {
+                    Value::Null => Vec::new(),
+                    Value::Array(a) => a.clone(),
+                    _ => return Err("nameReference: expected a list".into()),
+                };
+                for it in &items {
+                    let Value::Object(im) = it else {
+                        return Err("nameReference: each entry is a mapping".into());
+                    };
+                    let s = |f: &str| im.get(f).and_then(Value::as_str).unwrap_or("").to_string();
+                    for f in im.keys() {
+                        if !matches!(f.as_str(), "group" | "version" | "kind" | "fieldSpecs") {
+                            return Err(format!("nameReference: unknown field {f:?}"));
+                        }
+                    }
+                    let gvk = Gvk {
+                        group: s("group"),
+                        version: s("version"),
+                        kind: s("kind"),
+                    };
+                    let specs = list(
+                        "nameReference.fieldSpecs",
+                        im.get("fieldSpecs").unwrap_or(&Value::Null),
+                    )?;
+                    c.merge_name_ref(gvk, specs)?;
+                }
+            } else {
+                return Err(format!(
+                    "unknown field {k:?} in a transformer configuration"
+                ));
+            }
+        }
+        c.sort();
+        Ok(c)
+    }
+
+    fn merge_name_ref(&mut self, gvk: Gvk, specs: Vec<FieldSpec>) -> Result<(), String> {
+        match self.name_refs.iter_mut().find(|(g, _)| *g == gvk) {
+            Some((_, v)) => {
+                *v = merge_all(std::mem::take(v), specs)?;
+            }
+            None => self.name_refs.push((gvk, specs)),
+        }
+        Ok(())
+    }
+
+    /// kustomize's `Merge`: field specs already present (same kinds, same path) are kept
+    /// once, a clash on `create` is an error; then every list is sorted by kind.
+    pub fn merge(&mut self, other: &TransformerConfig) -> Result<(), String> {
+        for (t, specs) in &other.tables {
+            let mine = self.tables.entry(t).or_default();
+            *mine = merge_all(std::mem::take(mine), specs.clone())?;
+        }
+        for (gvk, specs) in &other.name_refs {
+            self.merge_name_ref(gvk.clone(), specs.clone())?;
+        }
+        self.sort();
+        Ok(())
+    }
+
+    fn sort(&mut self) {
+        // Go's sort.Sort by Gvk.IsLessThan (kind order, then group_version_kind); a stable
+        // sort here keeps equal kinds in the order they came.
+        for v in self.tables.values_mut() {
+            v.sort_by_cached_key(|f| f.gvk.sort_key());
+        }
+        self.name_refs.sort_by_cached_key(|(g, _)| g.sort_key());
+    }
+}
+
+/// `FsSlice.MergeAll`: append what is not there yet (`effectivelyEquals`: the existing
+/// spec's kinds selected by the incoming one's, same path).
+fn merge_all(mut a: Vec<FieldSpec>, b: Vec<FieldSpec>) -> Result<Vec<FieldSpec>, String> {
+    for fs in b {
+        match a
+            .iter()
+            .find(|x| x.gvk.is_selected_by(&fs.gvk) && x.path == fs.path)
+        {
+            Some(x) if x.create != fs.create => {
+                return Err(format!("conflicting fieldspecs for path {:?}", fs.path));
+            }
+            Some(_) => {}
+            None => a.push(fs),
+        }
+    }
+    Ok(a)
+}

@@ -3,6 +3,7 @@
 //! Returns resources and warnings; never prints, never touches the network.
 
 use crate::kustomize::error::{Error, Result};
+use crate::kustomize::fieldspec::TransformerConfig;
 use crate::kustomize::load::fs::FileSystem;
 use crate::kustomize::load::{LoadRestrictor, Loader, resources_from_bytes};
 use crate::kustomize::resmap::resource::{Resource, scalar_string};
@@ -41,9 +42,15 @@ impl Rendered {
 pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Rendered> {
     let ldr = Loader::new(fs, dir, opts.load_restrictor)?;
     let mut warnings = Vec::new();
-    let mut resources = accumulate_target(&ldr, Vec::new(), &mut warnings, Role::Top)?;
+    let (mut resources, config) = accumulate_target(
+        &ldr,
+        Vec::new(),
+        TransformerConfig::default(),
+        &mut warnings,
+        Role::Top,
+    )?;
     generators::add_hashes(&mut resources);
-    transforms::name_reference::fix(&mut resources)?;
+    transforms::name_reference::fix(&mut resources, &config.name_refs)?;
     resources.retain(|r| {
         !r.string_map("annotations")
             .iter()
@@ -166,7 +173,7 @@ fn load_kustomization(ldr: &Loader) -> Result<(Kustomization, String)> {
         file: path.clone(),
         msg: "is not valid UTF-8".into(),
     })?;
-    let v = yaml::parse_one_lenient(&text).map_err(|e| Error::Yaml {
+    let v = yaml::parse_one_lenient_yaml11(&text).map_err(|e| Error::Yaml {
         file: path.clone(),
         line: e.line,
         msg: e.message,
@@ -207,12 +214,17 @@ enum Role {
     Component,
 }
 
+/// One kustomization's accumulation (kusttarget.go `accumulateTarget`): its resources
+/// (each folder accumulated on its own, its configuration merged into this one), the
+/// transformer configuration, generators, components, transformers. Components share the
+/// parent's resources and configuration.
 fn accumulate_target(
     ldr: &Loader,
     mut ra: Vec<Resource>,
+    mut cfg: TransformerConfig,
     warnings: &mut Vec<String>,
     role: Role,
-) -> Result<Vec<Resource>> {
+) -> Result<(Vec<Resource>, TransformerConfig)> {
     let (k, file) = load_kustomization(ldr)?;
     if role == Role::Component && !k.is_component {
         return Err(Error::Kustomization {
@@ -244,8 +256,18 @@ fn accumulate_target(
             append_all(&mut ra, resources_from_bytes(&bytes, &full)?)?;
         } else if ldr.fs.is_dir(&full) {
             let child = ldr.child(path)?;
-            let sub = accumulate_target(&child, Vec::new(), warnings, Role::Resource)?;
+            let (sub, sub_cfg) = accumulate_target(
+                &child,
+                Vec::new(),
+                TransformerConfig::default(),
+                warnings,
+                Role::Resource,
+            )?;
             append_all(&mut ra, sub)?;
+            cfg.merge(&sub_cfg).map_err(|msg| Error::Kustomization {
+                file: file.clone(),
+                msg: format!("merging the configuration of {path}: {msg}"),
+            })?;
         } else {
             // Say why: a symlink loop or a FIFO is not "missing".
             let why = match ldr.fs.real_path(&full) {
@@ -261,8 +283,13 @@ fn accumulate_target(
             });
         }
     }
-    // kustomize's order (kusttarget.go `accumulateTarget`): resources, this kustomization's
-    // generators, then components, then its transformers.
+    // kustomize's order (kusttarget.go `accumulateTarget`): resources, the configuration,
+    // this kustomization's generators, then components, then its transformers.
+    let own = own_config(ldr, &k, &file)?;
+    cfg.merge(&own).map_err(|msg| Error::Kustomization {
+        file: file.clone(),
+        msg: format!("merging configurations: {msg}"),
+    })?;
     run_generators(ldr, &k, &file, &mut ra).map_err(|e| in_file(e, &file))?;
     for path in &k.components {
         if is_remote(path) {
@@ -272,10 +299,33 @@ fn accumulate_target(
             });
         }
         let child = ldr.child(path)?;
-        ra = accumulate_target(&child, ra, warnings, Role::Component)?;
+        (ra, cfg) = accumulate_target(&child, ra, cfg, warnings, Role::Component)?;
     }
-    run_transformers(ldr, &k, &file, &mut ra).map_err(|e| in_file(e, &file))?;
-    Ok(ra)
+    run_transformers(ldr, &k, &file, &mut ra, &cfg).map_err(|e| in_file(e, &file))?;
+    Ok((ra, cfg))
+}
+
+/// The built-in configuration merged with the kustomization's `configurations:` files.
+fn own_config(ldr: &Loader, k: &Kustomization, file: &str) -> Result<TransformerConfig> {
+    let mut cfg = TransformerConfig::builtin();
+    for path in &k.configurations {
+        let text = ldr.load_string(path)?;
+        let full = ldr.path_of(path);
+        let v = yaml::parse_one(&text).map_err(|e| Error::Yaml {
+            file: full.clone(),
+            line: e.line,
+            msg: e.message,
+        })?;
+        let c = TransformerConfig::from_value(&v).map_err(|msg| Error::Load {
+            file: full.clone(),
+            msg,
+        })?;
+        cfg.merge(&c).map_err(|msg| Error::Kustomization {
+            file: file.to_string(),
+            msg: format!("merging {path}: {msg}"),
+        })?;
+    }
+    Ok(cfg)
 }
 
 /// Names the kustomization file in errors that do not already name a file.
@@ -383,6 +433,7 @@ fn run_transformers(
     k: &Kustomization,
     file: &str,
     ra: &mut Vec<Resource>,
+    cfg: &TransformerConfig,
 ) -> Result<()> {
     for entry in &k.patches_strategic_merge {
         let (text, origin) = if ldr.fs.is_file(&ldr.path_of(entry)) {
@@ -452,14 +503,28 @@ fn run_transformers(
             }
         }
     }
-    transforms::namespace::apply_namespace(ra, &k.namespace)?;
-    transforms::prefix_suffix::apply_prefix_suffix(ra, &k.name_prefix, true)?;
-    transforms::prefix_suffix::apply_prefix_suffix(ra, &k.name_suffix, false)?;
+    transforms::namespace::apply_namespace(ra, &k.namespace, cfg.specs("namespace"))?;
+    transforms::prefix_suffix::apply_prefix_suffix(
+        ra,
+        &k.name_prefix,
+        true,
+        cfg.specs("nameprefix"),
+    )?;
+    transforms::prefix_suffix::apply_prefix_suffix(
+        ra,
+        &k.name_suffix,
+        false,
+        cfg.specs("namesuffix"),
+    )?;
     for l in &k.labels {
-        transforms::labels::labels(ra, l)?;
+        transforms::labels::labels(ra, l, cfg)?;
     }
-    transforms::labels::common_labels(ra, &k.common_labels)?;
-    transforms::annotations::common_annotations(ra, &k.common_annotations)?;
+    transforms::labels::common_labels(ra, &k.common_labels, cfg)?;
+    transforms::annotations::common_annotations(
+        ra,
+        &k.common_annotations,
+        cfg.specs("commonannotations"),
+    )?;
     for p in &k.patches_json6902 {
         let text = patch_text(ldr, p)?;
         let ops = patch_json6902::parse(&text).map_err(|e| Error::Kustomization {
@@ -476,8 +541,8 @@ fn run_transformers(
             patch_json6902::apply(&mut ra[i], &ops)?;
         }
     }
-    transforms::replicas::apply_replicas(ra, &k.replicas)?;
-    transforms::images::apply_images(ra, &k.images)?;
+    transforms::replicas::apply_replicas(ra, &k.replicas, cfg.specs("replicas"))?;
+    transforms::images::apply_images(ra, &k.images, cfg.specs("images"))?;
     for rep in &k.replacements {
         match rep.get("path").and_then(Value::as_str) {
             Some(path) => {

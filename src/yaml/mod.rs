@@ -13,7 +13,8 @@ pub type Map = serde_json::Map<String, Value>;
 
 pub use emit::{to_yaml, to_yaml_stream};
 pub use parse::{
-    Document, YamlError, parse_documents, parse_one, parse_one_lenient, parse_one_with_lines,
+    Document, YamlError, parse_documents, parse_one, parse_one_lenient, parse_one_lenient_yaml11,
+    parse_one_with_lines,
 };
 
 /// The string at a path of mapping keys, or "" when missing or not a string.

@@ -37,6 +37,27 @@ pub fn parse_one_lenient(src: &str) -> Result<Value, YamlError> {
         .unwrap_or(Value::Null))
 }
 
+/// `parse_one_lenient` with YAML 1.1 typing (`yes`, `on`, `y` are booleans, `0777` octal):
+/// kustomize reads kustomization files through sigs.k8s.io/yaml, which types scalars as
+/// go-yaml v2 does, before decoding them into Go structs.
+pub fn parse_one_lenient_yaml11(src: &str) -> Result<Value, YamlError> {
+    let src = strip_line_boms(src);
+    let run = |mut b: Builder<'_>| {
+        b.dialect = Dialect::V2;
+        b.stream()
+    };
+    let docs = match run(builder(&src, true)) {
+        Err(e) => run(deep_builder(&src, true))
+            .map_err(|deep| if e.message == DEPTH_LIMIT { deep } else { e })?,
+        ok => ok?,
+    };
+    Ok(docs
+        .into_iter()
+        .map(|d| d.value)
+        .find(|v| !v.is_null())
+        .unwrap_or(Value::Null))
+}
+
 /// Parses one document and also returns the line of every mapping key, by field path
 /// (`spec.apps[0].image`), so validation errors can point into the file.
 pub fn parse_one_with_lines(src: &str) -> Result<(Value, HashMap<String, usize>), YamlError> {
@@ -138,6 +159,7 @@ fn builder(src: &str, allow_duplicates: bool) -> Builder<'_> {
         path: Vec::new(),
         allow_duplicates,
         parser: Source::Main(Box::new(Parser::new_from_str(src))),
+        dialect: Dialect::V3,
         src,
         line_starts: Vec::new(),
         at: (1, 0),
@@ -208,6 +230,8 @@ pub fn parse_one(src: &str) -> Result<Value, YamlError> {
 
 struct Builder<'a> {
     parser: Source<'a>,
+    /// How plain scalars are typed (yaml.v3 unless a caller asks for YAML 1.1).
+    dialect: Dialect,
     src: &'a str,
     /// Byte offset of each line's start, made on first use.
     line_starts: Vec<usize>,
@@ -442,11 +466,11 @@ impl<'a> Builder<'a> {
         tag: Option<&Tag>,
     ) -> Result<Value, YamlError> {
         let resolved = match tag {
-            None if style == ScalarStyle::Plain => resolve_plain(text, Dialect::V3),
+            None if style == ScalarStyle::Plain => resolve_plain(text, self.dialect),
             None => Scalar::Str,
             Some(t) if t.is_yaml_core_schema() => match t.suffix.as_str() {
                 "int" | "float" | "bool" | "null" => {
-                    let r = resolve_plain(text, Dialect::V3);
+                    let r = resolve_plain(text, self.dialect);
                     match (t.suffix.as_str(), &r) {
                         ("int", Scalar::Int(_) | Scalar::Uint(_))
                         | ("float", Scalar::Float(_))

@@ -34,6 +34,27 @@ impl Gvk {
     }
 
     /// True when every non-empty field of `selector` equals ours.
+    /// kyaml's `Gvk.IsLessThan` as a key: the legacy kind order, then
+    /// `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
+    pub fn sort_key(&self) -> (i64, String) {
+        let or = |s: &str, d: &str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        (
+            kind_rank(&self.kind),
+            format!(
+                "{}_{}_{}",
+                or(&self.group, "~G"),
+                or(&self.version, "~V"),
+                or(&self.kind, "~K")
+            ),
+        )
+    }
+
     pub fn is_selected_by(&self, selector: &Gvk) -> bool {
         (selector.group.is_empty() || selector.group == self.group)
             && (selector.version.is_empty() || selector.version == self.version)
@@ -121,6 +142,45 @@ impl fmt::Display for ResId {
         };
         write!(f, "{}/{}.{}", self.gvk, self.name, ns)
     }
+}
+
+/// kyaml's `typeOrders`: kinds applied first (negative), last (positive), others 0.
+pub fn kind_rank(kind: &str) -> i64 {
+    const ORDER_FIRST: &[&str] = &[
+        "Namespace",
+        "ResourceQuota",
+        "StorageClass",
+        "CustomResourceDefinition",
+        "ServiceAccount",
+        "PodSecurityPolicy",
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+        "ConfigMap",
+        "Secret",
+        "Endpoints",
+        "Service",
+        "LimitRange",
+        "PriorityClass",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "Deployment",
+        "StatefulSet",
+        "CronJob",
+        "PodDisruptionBudget",
+    ];
+    const ORDER_LAST: &[&str] = &[
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ];
+    if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
+        return i as i64 - ORDER_FIRST.len() as i64;
+    }
+    if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
+        return 1 + i as i64;
+    }
+    0
 }
 
 #[cfg(test)]

@@ -2,17 +2,20 @@
 //! Must not touch anything but `image` fields.
 
 use crate::kustomize::error::Result;
-use crate::kustomize::fieldspec::{apply, builtin, split_path};
+use crate::kustomize::fieldspec::{FieldSpec, apply, split_path};
 use crate::kustomize::resmap::resource::Resource;
 use crate::kustomize::types::Image;
 use crate::yaml::Value;
 use regex::Regex;
 
-pub fn apply_images(resources: &mut [Resource], images: &[Image]) -> Result<()> {
+pub fn apply_images(
+    resources: &mut [Resource],
+    images: &[Image],
+    specs: &[FieldSpec],
+) -> Result<()> {
     if images.is_empty() {
         return Ok(());
     }
-    let specs = builtin("images");
     for img in images {
         let pattern = Regex::new(&format!(
             "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",

@@ -3,7 +3,7 @@
 //! updated to the referred object's new name. Must not rename the referred objects.
 
 use crate::kustomize::error::{Error, Result};
-use crate::kustomize::fieldspec::{FieldSpec, apply as walk, builtin_rows, split_path};
+use crate::kustomize::fieldspec::{FieldSpec, apply as walk, split_path};
 use crate::kustomize::resmap::resid::{Gvk, ResId};
 use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::Value;
@@ -13,33 +13,14 @@ struct BackRef {
     referrers: Vec<FieldSpec>,
 }
 
-fn back_refs() -> Vec<BackRef> {
-    let mut out: Vec<BackRef> = Vec::new();
-    for (referred, fs) in builtin_rows("namereference") {
-        let mut it = referred.splitn(3, '/');
-        let (g, v, k) = (
-            it.next().unwrap_or(""),
-            it.next().unwrap_or(""),
-            it.next().unwrap_or(""),
-        );
-        let gvk = Gvk {
-            group: g.into(),
-            version: v.into(),
-            kind: k.into(),
-        };
-        match out.iter_mut().find(|b| b.referred == gvk) {
-            Some(b) => b.referrers.push(fs),
-            None => out.push(BackRef {
-                referred: gvk,
-                referrers: vec![fs],
-            }),
-        }
-    }
-    out
-}
-
-pub fn fix(resources: &mut [Resource]) -> Result<()> {
-    let refs = back_refs();
+pub fn fix(resources: &mut [Resource], name_refs: &[(Gvk, Vec<FieldSpec>)]) -> Result<()> {
+    let refs: Vec<BackRef> = name_refs
+        .iter()
+        .map(|(g, fs)| BackRef {
+            referred: g.clone(),
+            referrers: fs.clone(),
+        })
+        .collect();
     // (referrer index, field spec, referred gvk), in table order.
     let mut work: Vec<(usize, FieldSpec, Gvk)> = Vec::new();
     let orgs: Vec<ResId> = resources.iter().map(Resource::org_id).collect();

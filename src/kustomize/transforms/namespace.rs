@@ -3,15 +3,14 @@
 //! other built-in namespace fields. Must not rename anything else.
 
 use crate::kustomize::error::{Error, Result};
-use crate::kustomize::fieldspec::{Create, apply, builtin, split_path};
+use crate::kustomize::fieldspec::{Create, FieldSpec, apply, split_path};
 use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::Value;
 
-pub fn apply_namespace(resources: &mut [Resource], ns: &str) -> Result<()> {
+pub fn apply_namespace(resources: &mut [Resource], ns: &str, specs: &[FieldSpec]) -> Result<()> {
     if ns.is_empty() {
         return Ok(());
     }
-    let specs = builtin("namespace");
     for i in 0..resources.len() {
         let r = &mut resources[i];
         r.store_previous_id();
@@ -39,7 +38,7 @@ pub fn apply_namespace(resources: &mut [Resource], ns: &str) -> Result<()> {
                 }
             }
         }
-        for fs in &specs {
+        for fs in specs {
             if fs.path == "metadata/namespace" || !fs.matches(&gvk) {
                 continue;
             }

@@ -2,7 +2,7 @@
 //! so name references can follow. Must not touch references itself.
 
 use crate::kustomize::error::Result;
-use crate::kustomize::fieldspec::{apply, builtin, split_path};
+use crate::kustomize::fieldspec::{FieldSpec, apply, split_path};
 use crate::kustomize::resmap::resid::Gvk;
 use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::Value;
@@ -27,21 +27,21 @@ fn skipped(r: &Resource) -> bool {
     skip.iter().any(|s| id.gvk.is_selected_by(s))
 }
 
-pub fn apply_prefix_suffix(resources: &mut [Resource], affix: &str, is_prefix: bool) -> Result<()> {
+pub fn apply_prefix_suffix(
+    resources: &mut [Resource],
+    affix: &str,
+    is_prefix: bool,
+    specs: &[FieldSpec],
+) -> Result<()> {
     if affix.is_empty() {
         return Ok(());
     }
-    let specs = builtin(if is_prefix {
-        "nameprefix"
-    } else {
-        "namesuffix"
-    });
     for r in resources.iter_mut() {
         if skipped(r) {
             continue;
         }
         let org = r.org_id();
-        for fs in &specs {
+        for fs in specs {
             if !org.gvk.is_selected_by(&fs.gvk) {
                 continue;
             }

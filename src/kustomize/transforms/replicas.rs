@@ -2,18 +2,21 @@
 //! other fields.
 
 use crate::kustomize::error::{Error, Result};
-use crate::kustomize::fieldspec::{Create, apply, builtin, split_path};
+use crate::kustomize::fieldspec::{Create, FieldSpec, apply, split_path};
 use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::Value;
 
-pub fn apply_replicas(resources: &mut [Resource], replicas: &[(String, i64)]) -> Result<()> {
+pub fn apply_replicas(
+    resources: &mut [Resource],
+    replicas: &[(String, i64)],
+    specs: &[FieldSpec],
+) -> Result<()> {
     if replicas.is_empty() {
         return Ok(());
     }
-    let specs = builtin("replicas");
     for (name, count) in replicas {
         let mut found = false;
-        for fs in &specs {
+        for fs in specs {
             for r in resources.iter_mut() {
                 // Any current or previous id with this name and the spec's kind.
                 let selected = r
@@ -60,8 +63,20 @@ mod tests {
             json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {}}),
             "t",
         )];
-        apply_replicas(&mut rs, &[("web".into(), 3)]).unwrap();
+        apply_replicas(
+            &mut rs,
+            &[("web".into(), 3)],
+            &crate::kustomize::fieldspec::builtin("replicas"),
+        )
+        .unwrap();
         assert_eq!(rs[0].obj["spec"]["replicas"], 3);
-        assert!(apply_replicas(&mut rs, &[("nope".into(), 1)]).is_err());
+        assert!(
+            apply_replicas(
+                &mut rs,
+                &[("nope".into(), 1)],
+                &crate::kustomize::fieldspec::builtin("replicas")
+            )
+            .is_err()
+        );
     }
 }

@@ -4,7 +4,6 @@
 use crate::kustomize::error::Error;
 use crate::kustomize::fieldspec::FieldSpec;
 use crate::kustomize::resmap::resid::Gvk;
-use crate::kustomize::resmap::resource::scalar_string;
 use crate::yaml::{Map, Value};
 
 /// The Go type of each top-level field, for encoding/json's shape errors: a mapping where
@@ -73,7 +72,6 @@ fn check_shapes(m: &Map, r: &Reader) -> Result<(), Error> {
 /// Fields the later engine issue will implement; refused clearly rather than ignored.
 const NOT_YET: &[&str] = &[
     "vars",
-    "configurations",
     "crds",
     "helmCharts",
     "helmGlobals",
@@ -145,6 +143,8 @@ pub struct Kustomization {
     pub is_component: bool,
     pub resources: Vec<String>,
     pub components: Vec<String>,
+    /// `configurations:` files: transformer configurations (custom field specs).
+    pub configurations: Vec<String>,
     pub namespace: String,
     pub name_prefix: String,
     pub name_suffix: String,
@@ -181,7 +181,13 @@ impl Reader<'_> {
         match v {
             Value::String(s) => Ok(s.clone()),
             Value::Null => Ok(String::new()),
-            Value::Number(_) | Value::Bool(_) => Ok(scalar_string(v)),
+            // encoding/json: a number or boolean does not go into a string field.
+            Value::Number(_) => Err(self.err(format!(
+                "invalid Kustomization: json: cannot unmarshal number into Go struct field Kustomization.{field} of type string"
+            ))),
+            Value::Bool(_) => Err(self.err(format!(
+                "invalid Kustomization: json: cannot unmarshal bool into Go struct field Kustomization.{field} of type string (quote the value: YAML 1.1 reads yes, on, y as booleans)"
+            ))),
             _ => Err(self.err(format!("field {field}: expected a string"))),
         }
     }
@@ -407,6 +413,7 @@ impl Kustomization {
                     k.resources.extend(r.list(val, f)?);
                 }
                 "components" => k.components = r.list(val, f)?,
+                "configurations" => k.configurations = r.list(val, f)?,
                 "namespace" => k.namespace = r.string(val, f)?,
                 "namePrefix" => k.name_prefix = r.string(val, f)?,
                 "nameSuffix" => k.name_suffix = r.string(val, f)?,
