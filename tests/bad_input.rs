@@ -262,11 +262,7 @@ fn kubectl(dir: &Path, target: &str) -> (bool, Vec<u8>, String) {
 
 /// Cases where manifesto refuses what kubectl builds, each with the reason and the text
 /// manifesto's error must hold. A gap that closes fails the test: take it off the list.
-const KNOWN_GAPS: &[(&str, &str, &str)] = &[(
-    "deprecated-vars",
-    "vars: the render-engine issue",
-    "not supported yet: vars",
-)];
+const KNOWN_GAPS: &[(&str, &str, &str)] = &[];
 
 #[test]
 fn build_bad_input_matches_kubectl() {

@@ -134,7 +134,6 @@ fn malformed_yaml_names_file_and_line() {
 #[test]
 fn later_engine_fields_are_refused_clearly() {
     for field in [
-        "vars: []",
         "helmCharts: []",
         "crds: []",
         "generators: []",

@@ -42,15 +42,23 @@ impl Rendered {
 pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Rendered> {
     let ldr = Loader::new(fs, dir, opts.load_restrictor)?;
     let mut warnings = Vec::new();
-    let (mut resources, config) = accumulate_target(
-        &ldr,
-        Vec::new(),
-        TransformerConfig::default(),
-        &mut warnings,
-        Role::Top,
-    )?;
+    let mut acc = Acc::default();
+    accumulate_target(&ldr, &mut acc, &mut warnings, Role::Top)?;
+    let Acc {
+        mut resources,
+        config,
+        vars,
+    } = acc;
     generators::add_hashes(&mut resources);
     transforms::name_reference::fix(&mut resources, &config.name_refs)?;
+    // With the back references fixed, vars take their values (kusttarget.go order).
+    let unused = transforms::vars::resolve(&mut resources, &vars, config.specs("varreference"))?;
+    if !unused.is_empty() {
+        warnings.push(format!(
+            "well-defined vars that were never replaced: {}",
+            unused.join(",")
+        ));
+    }
     resources.retain(|r| {
         !r.string_map("annotations")
             .iter()
@@ -214,17 +222,25 @@ enum Role {
     Component,
 }
 
+/// kustomize's ResAccumulator: the resources, the transformer configuration and the vars
+/// gathered so far.
+#[derive(Default)]
+struct Acc {
+    resources: Vec<Resource>,
+    config: TransformerConfig,
+    vars: Vec<transforms::vars::Var>,
+}
+
 /// One kustomization's accumulation (kusttarget.go `accumulateTarget`): its resources
 /// (each folder accumulated on its own, its configuration merged into this one), the
 /// transformer configuration, generators, components, transformers. Components share the
 /// parent's resources and configuration.
 fn accumulate_target(
     ldr: &Loader,
-    mut ra: Vec<Resource>,
-    mut cfg: TransformerConfig,
+    acc: &mut Acc,
     warnings: &mut Vec<String>,
     role: Role,
-) -> Result<(Vec<Resource>, TransformerConfig)> {
+) -> Result<()> {
     let (k, file) = load_kustomization(ldr)?;
     if role == Role::Component && !k.is_component {
         return Err(Error::Kustomization {
@@ -253,21 +269,20 @@ fn accumulate_target(
         let full = ldr.path_of(path);
         if ldr.fs.is_file(&full) {
             let bytes = ldr.load(path)?;
-            append_all(&mut ra, resources_from_bytes(&bytes, &full)?)?;
+            append_all(&mut acc.resources, resources_from_bytes(&bytes, &full)?)?;
         } else if ldr.fs.is_dir(&full) {
             let child = ldr.child(path)?;
-            let (sub, sub_cfg) = accumulate_target(
-                &child,
-                Vec::new(),
-                TransformerConfig::default(),
-                warnings,
-                Role::Resource,
-            )?;
-            append_all(&mut ra, sub)?;
-            cfg.merge(&sub_cfg).map_err(|msg| Error::Kustomization {
-                file: file.clone(),
-                msg: format!("merging the configuration of {path}: {msg}"),
-            })?;
+            let mut sub = Acc::default();
+            accumulate_target(&child, &mut sub, warnings, Role::Resource)?;
+            append_all(&mut acc.resources, sub.resources)?;
+            acc.config
+                .merge(&sub.config)
+                .map_err(|msg| Error::Kustomization {
+                    file: file.clone(),
+                    msg: format!("merging the configuration of {path}: {msg}"),
+                })?;
+            transforms::vars::merge_sets(&mut acc.vars, &sub.vars)
+                .map_err(|e| in_file(e, &file))?;
         } else {
             // Say why: a symlink loop or a FIFO is not "missing".
             let why = match ldr.fs.real_path(&full) {
@@ -286,11 +301,15 @@ fn accumulate_target(
     // kustomize's order (kusttarget.go `accumulateTarget`): resources, the configuration,
     // this kustomization's generators, then components, then its transformers.
     let own = own_config(ldr, &k, &file)?;
-    cfg.merge(&own).map_err(|msg| Error::Kustomization {
+    acc.config.merge(&own).map_err(|msg| Error::Kustomization {
         file: file.clone(),
         msg: format!("merging configurations: {msg}"),
     })?;
-    run_generators(ldr, &k, &file, &mut ra).map_err(|e| in_file(e, &file))?;
+    let vars = transforms::vars::parse(&k.vars).map_err(|msg| Error::Kustomization {
+        file: file.clone(),
+        msg,
+    })?;
+    run_generators(ldr, &k, &file, &mut acc.resources).map_err(|e| in_file(e, &file))?;
     for path in &k.components {
         if is_remote(path) {
             return Err(Error::NotSupported {
@@ -299,10 +318,13 @@ fn accumulate_target(
             });
         }
         let child = ldr.child(path)?;
-        (ra, cfg) = accumulate_target(&child, ra, cfg, warnings, Role::Component)?;
+        accumulate_target(&child, acc, warnings, Role::Component)?;
     }
-    run_transformers(ldr, &k, &file, &mut ra, &cfg).map_err(|e| in_file(e, &file))?;
-    Ok((ra, cfg))
+    run_transformers(ldr, &k, &file, &mut acc.resources, &acc.config)
+        .map_err(|e| in_file(e, &file))?;
+    transforms::vars::merge(&mut acc.resources, &mut acc.vars, &vars)
+        .map_err(|e| in_file(e, &file))?;
+    Ok(())
 }
 
 /// The built-in configuration merged with the kustomization's `configurations:` files.

@@ -26,6 +26,8 @@ pub struct Resource {
     pub allow_kind_change: bool,
     /// Where the object came from, for error messages.
     pub source: String,
+    /// Names of the vars that take their value from this object.
+    pub ref_vars: Vec<String>,
 }
 
 impl Resource {
@@ -40,6 +42,7 @@ impl Resource {
             allow_name_change: false,
             allow_kind_change: false,
             source: source.into(),
+            ref_vars: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod prefix_suffix;
 pub mod replacements;
 pub mod replicas;
 pub mod selector;
+pub mod vars;
 
 use crate::kustomize::error::{Error, Result};
 use crate::kustomize::fieldspec::{Create, FieldSpec, apply, split_path};

@@ -24,7 +24,7 @@ fn sel_from(v: &Value) -> Selector {
 }
 
 /// Splits a replacement field path on `.`, keeping `[a=b]` selectors whole.
-fn field_path(p: &str) -> Vec<String> {
+pub(crate) fn field_path(p: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0;
@@ -52,7 +52,7 @@ fn field_path(p: &str) -> Vec<String> {
     out
 }
 
-fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
+pub(crate) fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
     let Some((head, rest)) = path.split_first() else {
         return Some(v);
     };

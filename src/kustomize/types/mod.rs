@@ -69,9 +69,58 @@ fn check_shapes(m: &Map, r: &Reader) -> Result<(), Error> {
     Ok(())
 }
 
+/// Every top-level field of a Kustomization, as Go's struct tags spell them.
+const FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+];
+
+/// The field a key names: an exact match first, else one equal but for ASCII case.
+fn canonical_field(key: &str) -> &str {
+    if FIELDS.contains(&key) {
+        return key;
+    }
+    FIELDS
+        .iter()
+        .find(|f| f.eq_ignore_ascii_case(key))
+        .copied()
+        .unwrap_or(key)
+}
+
 /// Fields the later engine issue will implement; refused clearly rather than ignored.
 const NOT_YET: &[&str] = &[
-    "vars",
     "crds",
     "helmCharts",
     "helmGlobals",
@@ -160,6 +209,8 @@ pub struct Kustomization {
     pub secret_generator: Vec<GeneratorArgs>,
     pub generator_options: Option<GeneratorOptions>,
     pub replacements: Vec<Value>,
+    /// `vars:` entries as written (parsed by the vars transform).
+    pub vars: Vec<Value>,
     /// Builtin transformer configurations given inline or by file (`transformers`).
     pub transformers: Vec<String>,
     pub warnings: Vec<String>,
@@ -394,7 +445,8 @@ impl Kustomization {
             _ => return Err(r.err("kind should be Kustomization or Component")),
         }
         for (key, val) in m {
-            let f = key.as_str();
+            // encoding/json matches field names regardless of case (`nameprefix:` works).
+            let f = canonical_field(key);
             match f {
                 "apiVersion" | "metadata" => {}
                 "kind" => {
@@ -525,6 +577,10 @@ impl Kustomization {
                 }
                 "generatorOptions" => k.generator_options = r.options(val, f)?,
                 "replacements" => k.replacements = val.as_array().cloned().unwrap_or_default(),
+                "vars" => {
+                    k.warnings.push("# Warning: 'vars' is deprecated. Please use 'replacements' instead. [EXPERIMENTAL] Run 'kustomize edit fix' to update your Kustomization automatically.".into());
+                    k.vars = val.as_array().cloned().unwrap_or_default();
+                }
                 "transformers" => k.transformers = r.list(val, f)?,
                 _ if NOT_YET.contains(&f) => {
                     if !val.is_null() {
