@@ -259,9 +259,9 @@ fn merge_list(
         return Ok(fresh(&Value::Array(patch.to_vec())).unwrap_or(Value::Array(Vec::new())));
     }
     match schema.list_mode(path) {
-        ListMode::Replace => {
-            Ok(fresh(&Value::Array(patch.to_vec())).unwrap_or(Value::Array(Vec::new())))
-        }
+        // A list without a merge key is replaced by the patch's list as written (kyaml
+        // copies the node: nulls inside its elements stay).
+        ListMode::Replace => Ok(Value::Array(patch.to_vec())),
         // kustomize merges with "prepend": the patch's elements come first, in patch
         // order, then the destination's remaining elements in theirs.
         ListMode::Primitive => {

@@ -57,7 +57,10 @@ pub(crate) fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
         return Some(v);
     };
     if let Some(inner) = head.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        let (k, val) = inner.split_once('=')?;
+        // `[a.b/c]` without `=` is a key that holds dots (an annotation name).
+        let Some((k, val)) = inner.split_once('=') else {
+            return lookup(v.get(inner)?, rest);
+        };
         let item = v.as_array()?.iter().find(|x| {
             x.get(k)
                 .map(crate::kustomize::resmap::resource::scalar_string)
@@ -104,7 +107,9 @@ fn set_path(
         assign(v, val);
         return Ok(());
     };
-    if let Some(inner) = head.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+    if let Some(inner) = head.strip_prefix('[').and_then(|h| h.strip_suffix(']'))
+        && inner.contains('=')
+    {
         let (k, want) = inner.split_once('=').ok_or("bad selector")?;
         let Some(items) = v.as_array_mut() else {
             return Ok(());
@@ -147,6 +152,10 @@ fn set_path(
             None => Ok(()),
         };
     }
+    let head = match head.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(inner) => inner.to_string(),
+        None => head.clone(),
+    };
     let Value::Object(m) = v else { return Ok(()) };
     if !m.contains_key(head.as_str()) {
         if !create {
