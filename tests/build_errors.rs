@@ -133,12 +133,7 @@ fn malformed_yaml_names_file_and_line() {
 
 #[test]
 fn later_engine_fields_are_refused_clearly() {
-    for field in [
-        "helmCharts: []",
-        "crds: []",
-        "generators: []",
-        "sortOptions: {}",
-    ] {
+    for field in ["helmCharts: []", "crds: []", "sortOptions: {}"] {
         let name = field.split(':').next().unwrap_or_default();
         Test::new()
             .file("kustomization.yaml", &format!("{field}\n"))

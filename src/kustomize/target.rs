@@ -403,6 +403,10 @@ fn run_generators(
             generators::absorb(ra, r)?;
         }
     }
+    // Then `generators:` entries, as kustomize runs its builtin generators before plugins.
+    for entry in &k.generators {
+        run_builtin_generators(ldr, entry, file, ra)?;
+    }
     Ok(())
 }
 
@@ -589,7 +593,98 @@ fn run_transformers(
         }
     }
     for t in &k.transformers {
-        run_builtin_transformer(ldr, t, file, ra)?;
+        run_builtin_transformer(ldr, t, file, ra, cfg)?;
+    }
+    Ok(())
+}
+
+/// The documents of a `transformers:` or `generators:` entry: a file, or inline YAML.
+fn plugin_configs(ldr: &Loader, entry: &str) -> Result<Vec<Value>> {
+    let (text, origin) = if ldr.fs.is_file(&ldr.path_of(entry)) {
+        (ldr.load_string(entry)?, ldr.path_of(entry))
+    } else {
+        (entry.to_string(), ldr.path_of("kustomization.yaml"))
+    };
+    let docs = yaml::parse_documents(&text).map_err(|e| Error::Yaml {
+        file: origin,
+        line: e.line,
+        msg: e.message,
+    })?;
+    Ok(docs
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect())
+}
+
+/// Field specs of a plugin's config, read as kustomize reads plugin configs (unknown keys,
+/// such as a `name`, are passed over).
+fn plugin_field_specs(v: &Value) -> Vec<crate::kustomize::fieldspec::FieldSpec> {
+    let s =
+        |m: &crate::yaml::Map, k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    v.get("fieldSpecs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(|m| crate::kustomize::fieldspec::FieldSpec {
+            gvk: crate::kustomize::resmap::resid::Gvk {
+                group: s(m, "group"),
+                version: s(m, "version"),
+                kind: s(m, "kind"),
+            },
+            path: s(m, "path"),
+            create: m.get("create").and_then(Value::as_bool).unwrap_or(false),
+        })
+        .collect()
+}
+
+/// A kustomization made of one field, to run a builtin plugin through the same code as
+/// the field it configures.
+fn fragment(file: &str, field: &str, value: Value) -> Result<Kustomization> {
+    let mut m = crate::yaml::Map::new();
+    m.insert(field.to_string(), value);
+    Kustomization::from_value(&Value::Object(m), file)
+}
+
+/// `generators:` entries that configure kustomize's builtin ConfigMap and Secret
+/// generators (apiVersion `builtin`); other plugins are never run.
+fn run_builtin_generators(
+    ldr: &Loader,
+    entry: &str,
+    file: &str,
+    ra: &mut Vec<Resource>,
+) -> Result<()> {
+    for v in plugin_configs(ldr, entry)? {
+        let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+        let field = match (api, kind) {
+            ("builtin", "ConfigMapGenerator") => "configMapGenerator",
+            ("builtin", "SecretGenerator") => "secretGenerator",
+            _ => {
+                return Err(Error::NotSupported {
+                    field: format!("generators ({api} {kind}): only builtin generators run"),
+                    file: file.into(),
+                });
+            }
+        };
+        let mut args = crate::yaml::Map::new();
+        let md = v.get("metadata");
+        for k in ["name", "namespace"] {
+            if let Some(x) = md.and_then(|m| m.get(k)) {
+                args.insert(k.into(), x.clone());
+            }
+        }
+        let allowed = [
+            "behavior", "literals", "files", "envs", "env", "options", "type",
+        ];
+        for (k, x) in v.as_object().into_iter().flatten() {
+            if allowed.contains(&k.as_str()) && !(k == "type" && field == "configMapGenerator") {
+                args.insert(k.clone(), x.clone());
+            }
+        }
+        let k = fragment(file, field, Value::Array(vec![Value::Object(args)]))?;
+        run_generators(ldr, &k, file, ra)?;
     }
     Ok(())
 }
@@ -599,18 +694,22 @@ fn run_builtin_transformer(
     ldr: &Loader,
     entry: &str,
     file: &str,
-    ra: &mut [Resource],
+    ra: &mut Vec<Resource>,
+    cfg: &TransformerConfig,
 ) -> Result<()> {
-    let text = if ldr.fs.is_file(&ldr.path_of(entry)) {
-        ldr.load_string(entry)?
-    } else {
-        entry.to_string()
-    };
-    let v = yaml::parse_one(&text).map_err(|e| Error::Yaml {
-        file: ldr.path_of(entry),
-        line: e.line,
-        msg: e.message,
-    })?;
+    for v in plugin_configs(ldr, entry)? {
+        run_builtin_transformer_config(ldr, &v, file, ra, cfg)?;
+    }
+    Ok(())
+}
+
+fn run_builtin_transformer_config(
+    ldr: &Loader,
+    v: &Value,
+    file: &str,
+    ra: &mut Vec<Resource>,
+    cfg: &TransformerConfig,
+) -> Result<()> {
     let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
     let unsupported = || Error::NotSupported {
@@ -630,13 +729,9 @@ fn run_builtin_transformer(
             })
             .unwrap_or_default()
     };
-    let specs: Vec<crate::kustomize::fieldspec::FieldSpec> = v
-        .get("fieldSpecs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|x| crate::kustomize::fieldspec::FieldSpec::from_value(x).ok())
-        .collect();
+    let text = |f: &str| v.get(f).and_then(Value::as_str).unwrap_or("").to_string();
+    let specs = plugin_field_specs(v);
+    let get = |f: &str| v.get(f).cloned().unwrap_or(Value::Null);
     match kind {
         "LabelTransformer" => {
             for r in ra.iter_mut() {
@@ -647,6 +742,66 @@ fn run_builtin_transformer(
             for r in ra.iter_mut() {
                 transforms::set_map_entries(r, &specs, &pairs("annotations"))?;
             }
+        }
+        "PrefixSuffixTransformer" => {
+            transforms::prefix_suffix::apply_prefix_suffix(ra, &text("prefix"), true, &specs)?;
+            transforms::prefix_suffix::apply_prefix_suffix(ra, &text("suffix"), false, &specs)?;
+        }
+        "NamespaceTransformer" => {
+            let ns = v
+                .get("metadata")
+                .and_then(|m| m.get("namespace"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            transforms::namespace::apply_namespace(ra, ns, &specs)?;
+        }
+        "ImageTagTransformer" => {
+            let k = fragment(file, "images", Value::Array(vec![get("imageTag")]))?;
+            transforms::images::apply_images(ra, &k.images, &specs)?;
+        }
+        "ReplicaCountTransformer" => {
+            let k = fragment(file, "replicas", Value::Array(vec![get("replica")]))?;
+            transforms::replicas::apply_replicas(ra, &k.replicas, &specs)?;
+        }
+        "ReplacementTransformer" => {
+            let k = fragment(file, "replacements", get("replacements"))?;
+            run_transformers(ldr, &k, file, ra, cfg)?;
+        }
+        "PatchTransformer" => {
+            let mut p = crate::yaml::Map::new();
+            for f in ["patch", "path", "target", "options"] {
+                if let Some(x) = v.get(f) {
+                    p.insert(f.into(), x.clone());
+                }
+            }
+            let k = fragment(file, "patches", Value::Array(vec![Value::Object(p)]))?;
+            run_transformers(ldr, &k, file, ra, cfg)?;
+        }
+        "PatchStrategicMergeTransformer" => {
+            let mut list: Vec<Value> = get("paths").as_array().cloned().unwrap_or_default();
+            if let Some(Value::String(p)) = v.get("patches") {
+                list.push(Value::String(p.clone()));
+            }
+            let k = fragment(file, "patchesStrategicMerge", Value::Array(list))?;
+            run_transformers(ldr, &k, file, ra, cfg)?;
+        }
+        "PatchJson6902Transformer" => {
+            let mut p = crate::yaml::Map::new();
+            if let Some(x) = v.get("target") {
+                p.insert("target".into(), x.clone());
+            }
+            if let Some(x) = v.get("path") {
+                p.insert("path".into(), x.clone());
+            }
+            if let Some(x) = v.get("jsonOp") {
+                p.insert("patch".into(), x.clone());
+            }
+            let k = fragment(
+                file,
+                "patchesJson6902",
+                Value::Array(vec![Value::Object(p)]),
+            )?;
+            run_transformers(ldr, &k, file, ra, cfg)?;
         }
         _ => return Err(unsupported()),
     }

@@ -125,7 +125,6 @@ const NOT_YET: &[&str] = &[
     "helmCharts",
     "helmGlobals",
     "helmChartInflationGenerator",
-    "generators",
     "validators",
     "openapi",
     "sortOptions",
@@ -213,6 +212,8 @@ pub struct Kustomization {
     pub vars: Vec<Value>,
     /// Builtin transformer configurations given inline or by file (`transformers`).
     pub transformers: Vec<String>,
+    /// `generators:` entries (files or inline configs of builtin generators).
+    pub generators: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -582,6 +583,7 @@ impl Kustomization {
                     k.vars = val.as_array().cloned().unwrap_or_default();
                 }
                 "transformers" => k.transformers = r.list(val, f)?,
+                "generators" => k.generators = r.list(val, f)?,
                 _ if NOT_YET.contains(&f) => {
                     if !val.is_null() {
                         return Err(Error::NotSupported {
