@@ -191,9 +191,22 @@ fn load_kustomization(ldr: &Loader) -> Result<(Kustomization, String)> {
 }
 
 fn append_all(ra: &mut Vec<Resource>, more: Vec<Resource>) -> Result<()> {
+    if more.is_empty() {
+        return Ok(());
+    }
+    // kustomize's id equality (gvk, name, effective namespace) as a hash key: one pass
+    // over what is there, not a scan per added object.
+    let key = |id: &crate::kustomize::resmap::resid::ResId| {
+        (
+            id.gvk.clone(),
+            id.name.clone(),
+            id.effective_namespace().to_string(),
+        )
+    };
+    let mut seen: std::collections::HashSet<_> = ra.iter().map(|x| key(&x.cur_id())).collect();
     for r in more {
         let id = r.cur_id();
-        if ra.iter().any(|x| x.cur_id().equals(&id)) {
+        if !seen.insert(key(&id)) {
             return Err(Error::Resource {
                 id: id.to_string(),
                 msg: format!(

@@ -296,10 +296,14 @@ fn check_document_chunks(text: &str) -> std::result::Result<(), usize> {
     // Start offsets of the pieces: 0, and just past each separator.
     let mut starts = vec![0];
     starts.extend(text.match_indices("\n---\n").map(|(i, _)| i + 5));
+    // Lines before each piece, counted as we go (not from the start each time).
+    let (mut counted_to, mut lines_before) = (0, 0);
     for (n, &start) in starts.iter().enumerate() {
         let end = starts.get(n + 1).map(|&e| e - 5).unwrap_or(text.len());
         let chunk = &text[start..end.max(start)];
-        let mut line = text[..start].matches('\n').count() + 1;
+        lines_before += text[counted_to..start].matches('\n').count();
+        counted_to = start;
+        let mut line = lines_before + 1;
         for l in chunk.split('\n') {
             let t = l.trim();
             if t.is_empty() || t.starts_with('#') {

@@ -11,8 +11,21 @@ pub fn apply_namespace(resources: &mut [Resource], ns: &str, specs: &[FieldSpec]
     if ns.is_empty() {
         return Ok(());
     }
-    for i in 0..resources.len() {
-        let r = &mut resources[i];
+    // Current ids by kustomize's equality (gvk, name, effective namespace), counted, so the
+    // clash check after each object is a lookup instead of a scan of all of them.
+    let key = |r: &Resource| {
+        let id = r.cur_id();
+        let ns = id.effective_namespace().to_string();
+        (id.gvk, id.name, ns)
+    };
+    let mut counts: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for r in resources.iter() {
+        *counts.entry(key(r)).or_default() += 1;
+    }
+    for r in resources.iter_mut() {
+        if let Some(c) = counts.get_mut(&key(r)) {
+            *c -= 1;
+        }
         r.store_previous_id();
         let gvk = r.gvk();
         let set = &mut |node: &mut Value| {
@@ -51,8 +64,12 @@ pub fn apply_namespace(resources: &mut [Resource], ns: &str, specs: &[FieldSpec]
             let create = fs.create.then_some(Create::Scalar);
             apply(&mut r.obj, &split_path(&fs.path), create, set).map_err(|e| err(r, e))?;
         }
-        let id = resources[i].cur_id();
-        let clashes = resources.iter().filter(|o| o.cur_id().equals(&id)).count();
+        let id = r.cur_id();
+        let clashes = {
+            let c = counts.entry(key(r)).or_default();
+            *c += 1;
+            *c
+        };
         if clashes != 1 {
             return Err(Error::Resource {
                 id: id.to_string(),
