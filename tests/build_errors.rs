@@ -133,8 +133,14 @@ fn malformed_yaml_names_file_and_line() {
 
 #[test]
 fn later_engine_fields_are_refused_clearly() {
-    for field in ["helmCharts: []", "crds: []", "sortOptions: {}"] {
-        let name = field.split(':').next().unwrap_or_default();
+    for (field, name) in [
+        ("helmCharts: []", "helmCharts"),
+        ("crds: []", "crds"),
+        (
+            "buildMetadata: [originAnnotations]",
+            "buildMetadata: originAnnotations",
+        ),
+    ] {
         Test::new()
             .file("kustomization.yaml", &format!("{field}\n"))
             .args(&["build", "."])

@@ -8,6 +8,7 @@ use crate::kustomize::load::fs::FileSystem;
 use crate::kustomize::load::{LoadRestrictor, Loader, resources_from_bytes};
 use crate::kustomize::resmap::resource::{Resource, scalar_string};
 use crate::kustomize::transforms::{self, generators, patch_json6902, patch_strategic, selector};
+use crate::kustomize::types::SortOptions;
 use crate::kustomize::types::{Kustomization, Patch};
 use crate::yaml::{self, Value};
 use std::path::Path;
@@ -48,6 +49,8 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
         mut resources,
         config,
         vars,
+        sort: acc_sort,
+        build_metadata: acc_build_metadata,
     } = acc;
     generators::add_hashes(&mut resources);
     transforms::name_reference::fix(&mut resources, &config.name_refs)?;
@@ -64,8 +67,30 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
             .iter()
             .any(|(k, v)| k == "config.kubernetes.io/local-config" && v != "false")
     });
-    if opts.reorder == Reorder::Legacy {
-        legacy_sort(&mut resources);
+    // The top kustomization's sortOptions win over the command line's order.
+    let owned = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    match &acc_sort {
+        Some(SortOptions::Fifo) => {}
+        Some(SortOptions::Legacy { first, last }) => legacy_sort(&mut resources, first, last),
+        None if opts.reorder == Reorder::Legacy => {
+            legacy_sort(&mut resources, &owned(ORDER_FIRST), &owned(ORDER_LAST))
+        }
+        None => {}
+    }
+    if acc_build_metadata.iter().any(|m| m == "managedByLabel") {
+        // The label kubectl's kustomize sets (its build reports its version as "(devel)").
+        let pairs = [(
+            "app.kubernetes.io/managed-by".to_string(),
+            "kustomize-(devel)".to_string(),
+        )];
+        let spec = [crate::kustomize::fieldspec::FieldSpec {
+            path: "metadata/labels".into(),
+            create: true,
+            ..Default::default()
+        }];
+        for r in resources.iter_mut() {
+            transforms::set_map_entries(r, &spec, &pairs)?;
+        }
     }
     for r in &mut resources {
         finalize_annotations(r);
@@ -120,16 +145,18 @@ const ORDER_LAST: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
-fn legacy_sort(resources: &mut [Resource]) {
-    fn rank(kind: &str) -> i64 {
-        if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
-            return i as i64 - ORDER_FIRST.len() as i64;
+/// kustomize's legacy order (SortOrderTransformer): kinds of `first` ahead, of `last`
+/// behind, the rest by group, version and kind, then by namespace and name.
+fn legacy_sort(resources: &mut [Resource], first: &[String], last: &[String]) {
+    let rank = |kind: &str| -> i64 {
+        if let Some(i) = first.iter().position(|k| k == kind) {
+            return i as i64 - first.len() as i64;
         }
-        if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
+        if let Some(i) = last.iter().position(|k| k == kind) {
             return 1 + i as i64;
         }
         0
-    }
+    };
     let or = |s: &str, d: &str| {
         if s.is_empty() {
             d.to_string()
@@ -242,6 +269,9 @@ struct Acc {
     resources: Vec<Resource>,
     config: TransformerConfig,
     vars: Vec<transforms::vars::Var>,
+    /// The top kustomization's `sortOptions` and `buildMetadata`.
+    sort: Option<SortOptions>,
+    build_metadata: Vec<String>,
 }
 
 /// One kustomization's accumulation (kusttarget.go `accumulateTarget`): its resources
@@ -271,6 +301,10 @@ fn accumulate_target(
         if !warnings.contains(w) {
             warnings.push(w.clone());
         }
+    }
+    if role == Role::Top {
+        acc.sort = k.sort_options.clone();
+        acc.build_metadata = k.build_metadata.clone();
     }
     for path in &k.resources {
         if is_remote(path) {

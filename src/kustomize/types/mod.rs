@@ -89,7 +89,6 @@ const FIELDS: &[&str] = &[
     "replacements",
     "replicas",
     "vars",
-    "sortOptions",
     "resources",
     "components",
     "crds",
@@ -104,7 +103,6 @@ const FIELDS: &[&str] = &[
     "generators",
     "transformers",
     "validators",
-    "buildMetadata",
 ];
 
 /// The field a key names: an exact match first, else one equal but for ASCII case.
@@ -177,6 +175,95 @@ pub struct Label {
     pub fields: Vec<FieldSpec>,
 }
 
+/// `sortOptions`: kustomize's SortOrderTransformer settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortOptions {
+    Fifo,
+    Legacy {
+        first: Vec<String>,
+        last: Vec<String>,
+    },
+}
+
+impl SortOptions {
+    fn from_value(v: &Value, r: &Reader) -> Result<Option<SortOptions>, Error> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        let m = r.object(v, "sortOptions", &["order", "legacySortOptions"])?;
+        let order = m
+            .get("order")
+            .map(|x| r.string(x, "sortOptions.order"))
+            .transpose()?;
+        let legacy = m.get("legacySortOptions").filter(|x| !x.is_null());
+        match order.as_deref().unwrap_or("") {
+            "fifo" => {
+                if legacy.is_some() {
+                    return Err(r.err("the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'"));
+                }
+                Ok(Some(SortOptions::Fifo))
+            }
+            "legacy" => {
+                let defaults = || -> Vec<String> { Vec::new() };
+                match legacy {
+                    None => Ok(Some(SortOptions::Legacy {
+                        first: DEFAULT_ORDER_FIRST.iter().map(|s| s.to_string()).collect(),
+                        last: DEFAULT_ORDER_LAST.iter().map(|s| s.to_string()).collect(),
+                    })),
+                    Some(l) => {
+                        let lm = r.object(
+                            l,
+                            "sortOptions.legacySortOptions",
+                            &["orderFirst", "orderLast"],
+                        )?;
+                        let list = |k: &str| -> Result<Vec<String>, Error> {
+                            lm.get(k)
+                                .map(|x| r.list(x, k))
+                                .transpose()
+                                .map(|o| o.unwrap_or_else(defaults))
+                        };
+                        Ok(Some(SortOptions::Legacy {
+                            first: list("orderFirst")?,
+                            last: list("orderLast")?,
+                        }))
+                    }
+                }
+            }
+            _ => Err(r.err("the field 'sortOptions.order' must be one of [fifo, legacy]")),
+        }
+    }
+}
+
+/// kustomize's default legacy order (SortOrderTransformer's defaultOrderFirst/Last).
+pub const DEFAULT_ORDER_FIRST: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+pub const DEFAULT_ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
 #[derive(Debug, Clone, Default)]
 pub struct Image {
     pub name: String,
@@ -214,6 +301,9 @@ pub struct Kustomization {
     pub transformers: Vec<String>,
     /// `generators:` entries (files or inline configs of builtin generators).
     pub generators: Vec<String>,
+    pub sort_options: Option<SortOptions>,
+    /// `buildMetadata:` options (only `managedByLabel` is rendered).
+    pub build_metadata: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -584,6 +674,26 @@ impl Kustomization {
                 }
                 "transformers" => k.transformers = r.list(val, f)?,
                 "generators" => k.generators = r.list(val, f)?,
+                "sortOptions" => k.sort_options = SortOptions::from_value(val, &r)?,
+                "buildMetadata" => {
+                    k.build_metadata = r.list(val, f)?;
+                    for m in &k.build_metadata {
+                        match m.as_str() {
+                            "managedByLabel" => {}
+                            "originAnnotations" | "transformerAnnotations" => {
+                                return Err(Error::NotSupported {
+                                    field: format!("buildMetadata: {m}"),
+                                    file: file.to_string(),
+                                });
+                            }
+                            other => {
+                                return Err(r.err(format!(
+                                    "invalid buildMetadata option: {other:?} (valid: originAnnotations, transformerAnnotations, managedByLabel)"
+                                )));
+                            }
+                        }
+                    }
+                }
                 _ if NOT_YET.contains(&f) => {
                     if !val.is_null() {
                         return Err(Error::NotSupported {
