@@ -137,8 +137,8 @@ fn later_engine_fields_are_refused_clearly() {
         ("helmCharts: []", "helmCharts"),
         ("crds: []", "crds"),
         (
-            "buildMetadata: [originAnnotations]",
-            "buildMetadata: originAnnotations",
+            "buildMetadata: [transformerAnnotations]",
+            "buildMetadata: transformerAnnotations",
         ),
     ] {
         Test::new()

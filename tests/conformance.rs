@@ -8,7 +8,7 @@ mod common;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
-const FLOOR: &[(&str, usize)] = &[("gitops-catalog", 639), ("krusty", 98)];
+const FLOOR: &[(&str, usize)] = &[("gitops-catalog", 639), ("krusty", 105)];
 
 fn conformance_dir() -> PathBuf {
     let dir = common::repo_root().join("../shared/conformance");

@@ -51,6 +51,7 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
         vars,
         sort: acc_sort,
         build_metadata: acc_build_metadata,
+        ..
     } = acc;
     generators::add_hashes(&mut resources);
     transforms::name_reference::fix(&mut resources, &config.name_refs)?;
@@ -76,6 +77,24 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
             legacy_sort(&mut resources, &owned(ORDER_FIRST), &owned(ORDER_LAST))
         }
         None => {}
+    }
+    // kustomize removes these unless buildMetadata asks for them, user-written ones too.
+    let keep_origin = acc_build_metadata.iter().any(|m| m == "originAnnotations");
+    for r in resources.iter_mut() {
+        let annos = r.string_map("annotations");
+        if annos.iter().any(|(k, _)| {
+            k == "alpha.config.kubernetes.io/transformations"
+                || (k == generators::ORIGIN && !keep_origin)
+        }) {
+            let kept: Vec<(String, String)> = annos
+                .into_iter()
+                .filter(|(k, _)| {
+                    k != "alpha.config.kubernetes.io/transformations"
+                        && (keep_origin || k != generators::ORIGIN)
+                })
+                .collect();
+            r.set_string_map("annotations", kept);
+        }
     }
     if acc_build_metadata.iter().any(|m| m == "managedByLabel") {
         // The label kubectl's kustomize sets (its build reports its version as "(devel)").
@@ -272,6 +291,40 @@ struct Acc {
     /// The top kustomization's `sortOptions` and `buildMetadata`.
     sort: Option<SortOptions>,
     build_metadata: Vec<String>,
+    /// Where this kustomization sits, seen from the top one (for origin annotations), when
+    /// the top asks for them.
+    origin: Option<String>,
+}
+
+/// The text of an origin annotation: a file's path, or the kustomization file or plugin
+/// config a generated object was configured in.
+fn origin_text(path: Option<&str>, configured_in: &str, kind: &str, name: &str) -> String {
+    match path {
+        Some(p) => format!("path: {p}\n"),
+        None => {
+            let mut t = format!(
+                "configuredIn: {configured_in}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n"
+            );
+            if !name.is_empty() {
+                t.push_str(&format!("  name: {name}\n"));
+            }
+            t
+        }
+    }
+}
+
+/// `filepath.Join` of an origin prefix and a path, cleaned.
+fn origin_join(prefix: &str, rel: &str) -> String {
+    crate::kustomize::load::fs::clean(&Path::new(prefix).join(rel))
+        .display()
+        .to_string()
+}
+
+fn set_annotation(r: &mut Resource, key: &str, value: String) {
+    let mut annos = r.string_map("annotations");
+    annos.retain(|(k, _)| k != key);
+    annos.push((key.to_string(), value));
+    r.set_string_map("annotations", annos);
 }
 
 /// One kustomization's accumulation (kusttarget.go `accumulateTarget`): its resources
@@ -305,7 +358,15 @@ fn accumulate_target(
     if role == Role::Top {
         acc.sort = k.sort_options.clone();
         acc.build_metadata = k.build_metadata.clone();
+        if k.build_metadata.iter().any(|m| m == "originAnnotations") {
+            acc.origin = Some(String::new());
+        }
     }
+    let origin = acc.origin.clone();
+    let kust_name = Path::new(&file)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "kustomization.yaml".into());
     for path in &k.resources {
         if is_remote(path) {
             return Err(Error::NotSupported {
@@ -316,10 +377,20 @@ fn accumulate_target(
         let full = ldr.path_of(path);
         if ldr.fs.is_file(&full) {
             let bytes = ldr.load(path)?;
-            append_all(&mut acc.resources, resources_from_bytes(&bytes, &full)?)?;
+            let mut loaded = resources_from_bytes(&bytes, &full)?;
+            if let Some(prefix) = &origin {
+                let text = origin_text(Some(&origin_join(prefix, path)), "", "", "");
+                for r in &mut loaded {
+                    set_annotation(r, generators::ORIGIN, text.clone());
+                }
+            }
+            append_all(&mut acc.resources, loaded)?;
         } else if ldr.fs.is_dir(&full) {
             let child = ldr.child(path)?;
-            let mut sub = Acc::default();
+            let mut sub = Acc {
+                origin: origin.as_ref().map(|p| origin_join(p, path)),
+                ..Acc::default()
+            };
             accumulate_target(&child, &mut sub, warnings, Role::Resource)?;
             append_all(&mut acc.resources, sub.resources)?;
             acc.config
@@ -356,7 +427,9 @@ fn accumulate_target(
         file: file.clone(),
         msg,
     })?;
-    run_generators(ldr, &k, &file, &mut acc.resources).map_err(|e| in_file(e, &file))?;
+    let gen_origin = origin.as_ref().map(|p| (p.clone(), kust_name.clone()));
+    run_generators(ldr, &k, &file, &mut acc.resources, gen_origin.as_ref())
+        .map_err(|e| in_file(e, &file))?;
     for path in &k.components {
         if is_remote(path) {
             return Err(Error::NotSupported {
@@ -365,7 +438,9 @@ fn accumulate_target(
             });
         }
         let child = ldr.child(path)?;
+        acc.origin = origin.as_ref().map(|p| origin_join(p, path));
         accumulate_target(&child, acc, warnings, Role::Component)?;
+        acc.origin = origin.clone();
     }
     run_transformers(ldr, &k, &file, &mut acc.resources, &acc.config)
         .map_err(|e| in_file(e, &file))?;
@@ -416,11 +491,14 @@ fn in_file(e: Error, file: &str) -> Error {
     }
 }
 
+/// `origin`: (this kustomization's place seen from the top, its file name) when origin
+/// annotations are asked for.
 fn run_generators(
     ldr: &Loader,
     k: &Kustomization,
     file: &str,
     ra: &mut Vec<Resource>,
+    origin: Option<&(String, String)>,
 ) -> Result<()> {
     for (secret, list) in [
         (false, &k.config_map_generator),
@@ -446,13 +524,23 @@ fn run_generators(
                 pairs.push((key, ldr.load(&path)?));
             }
             let opts = generators::merged_options(&g.options, &k.generator_options);
-            let r = generators::generate(g, generators::Sources { pairs }, &opts, secret, file)?;
+            let mut r =
+                generators::generate(g, generators::Sources { pairs }, &opts, secret, file)?;
+            if let Some((prefix, name)) = origin {
+                let kind = if secret {
+                    "SecretGenerator"
+                } else {
+                    "ConfigMapGenerator"
+                };
+                let text = origin_text(None, &origin_join(prefix, name), kind, "");
+                set_annotation(&mut r, generators::ORIGIN, text);
+            }
             generators::absorb(ra, r)?;
         }
     }
     // Then `generators:` entries, as kustomize runs its builtin generators before plugins.
     for entry in &k.generators {
-        run_builtin_generators(ldr, entry, file, ra)?;
+        run_builtin_generators(ldr, entry, file, ra, origin)?;
     }
     Ok(())
 }
@@ -701,7 +789,9 @@ fn run_builtin_generators(
     entry: &str,
     file: &str,
     ra: &mut Vec<Resource>,
+    origin: Option<&(String, String)>,
 ) -> Result<()> {
+    let from_file = ldr.fs.is_file(&ldr.path_of(entry));
     for v in plugin_configs(ldr, entry)? {
         let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
         let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
@@ -717,8 +807,10 @@ fn run_builtin_generators(
         };
         let mut args = crate::yaml::Map::new();
         let md = v.get("metadata");
+        // The plugin's own `name`/`namespace` name the object; its metadata's are the
+        // fallback (ConfigMapGeneratorPlugin.Config).
         for k in ["name", "namespace"] {
-            if let Some(x) = md.and_then(|m| m.get(k)) {
+            if let Some(x) = v.get(k).or_else(|| md.and_then(|m| m.get(k))) {
                 args.insert(k.into(), x.clone());
             }
         }
@@ -731,7 +823,19 @@ fn run_builtin_generators(
             }
         }
         let k = fragment(file, field, Value::Array(vec![Value::Object(args)]))?;
-        run_generators(ldr, &k, file, ra)?;
+        let before = ra.len();
+        run_generators(ldr, &k, file, ra, None)?;
+        if let Some((prefix, kust_name)) = origin {
+            let configured_in = origin_join(prefix, if from_file { entry } else { kust_name });
+            let plugin_name = md
+                .and_then(|m| m.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let text = origin_text(None, &configured_in, kind, plugin_name);
+            for r in ra.iter_mut().skip(before) {
+                set_annotation(r, generators::ORIGIN, text.clone());
+            }
+        }
     }
     Ok(())
 }

@@ -209,6 +209,9 @@ pub fn encode_base64_lines(data: &[u8]) -> String {
 }
 
 /// Adds a generated object to the map, honouring its behavior against an existing one.
+/// kustomize's origin annotation (buildMetadata: originAnnotations).
+pub const ORIGIN: &str = "config.kubernetes.io/origin";
+
 pub fn absorb(resources: &mut Vec<Resource>, mut res: Resource) -> Result<()> {
     let id = res.cur_id();
     let matches: Vec<usize> = (0..resources.len())
@@ -231,6 +234,14 @@ pub fn absorb(resources: &mut Vec<Resource>, mut res: Resource) -> Result<()> {
             }
             let mut annos = old.string_map("annotations");
             for (k, v) in res.string_map("annotations") {
+                // A merge keeps where the object was first configured; a replace takes
+                // the new origin.
+                if k == ORIGIN
+                    && res.behavior == Behavior::Merge
+                    && annos.iter().any(|(x, _)| x == ORIGIN)
+                {
+                    continue;
+                }
                 upsert(&mut annos, k, v);
             }
             res.set_string_map("labels", labels);

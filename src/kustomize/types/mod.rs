@@ -679,8 +679,8 @@ impl Kustomization {
                     k.build_metadata = r.list(val, f)?;
                     for m in &k.build_metadata {
                         match m.as_str() {
-                            "managedByLabel" => {}
-                            "originAnnotations" | "transformerAnnotations" => {
+                            "managedByLabel" | "originAnnotations" => {}
+                            "transformerAnnotations" => {
                                 return Err(Error::NotSupported {
                                     field: format!("buildMetadata: {m}"),
                                     file: file.to_string(),
