@@ -183,7 +183,7 @@ fn fresh(v: &Value) -> Option<Value> {
             }
             let mut out = Map::new();
             for (k, x) in m {
-                if k.starts_with('$') || x.is_null() {
+                if k == "$patch" || x.is_null() {
                     continue;
                 }
                 if let Some(y) = fresh(x) {
@@ -194,7 +194,12 @@ fn fresh(v: &Value) -> Option<Value> {
         }
         Value::Array(a) => Some(Value::Array(
             a.iter()
-                .filter(|x| !matches!(x, Value::Object(m) if directive(m).is_some()))
+                // A deleted element and a bare `$patch: replace` marker go; an element
+                // that only carries `$patch: merge` stays, without it.
+                .filter(|x| {
+                    !matches!(x, Value::Object(m)
+                        if directive(m) == Some("delete") || (directive(m).is_some() && m.len() == 1))
+                })
                 .filter_map(fresh)
                 .collect(),
         )),
@@ -217,14 +222,10 @@ fn merge(
                 _ => {}
             }
             for (k, pv) in p {
-                if k == "$patch" || k.starts_with("$setElementOrder/") || k == "$retainKeys" {
-                    continue;
-                }
-                if let Some(field) = k.strip_prefix("$deleteFromPrimitiveList/") {
-                    if let (Some(Value::Array(list)), Value::Array(remove)) = (d.get_mut(field), pv)
-                    {
-                        list.retain(|x| !remove.contains(x));
-                    }
+                // kyaml honours `$patch` only: `$setElementOrder/...`, `$retainKeys` and
+                // `$deleteFromPrimitiveList/...` are copied as ordinary fields, as kubectl
+                // kustomize prints them.
+                if k == "$patch" {
                     continue;
                 }
                 path.push(k.clone());
