@@ -506,9 +506,14 @@ fn safe_rel(root: &Path, rel: &str) -> Result<PathBuf> {
 /// Opens a file for reading only if it is a regular file (not a FIFO, device or folder),
 /// and reads at most `cap` bytes: a clear error instead of a hang or unbounded memory.
 pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    read_regular_file(path, cap).map(|(_, bytes)| bytes)
+}
+
+/// `read_regular`, also handing back the opened file (to ask it where it really is).
+pub fn read_regular_file(path: &Path, cap: u64) -> io::Result<(File, Vec<u8>)> {
     use std::io::Read;
     // O_NONBLOCK so that opening a FIFO with no writer does not hang before the check.
-    let f = OpenOptions::new()
+    let mut f = OpenOptions::new()
         .read(true)
         .custom_flags(libc_o_nonblock())
         .open(path)?;
@@ -528,13 +533,13 @@ pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
         )));
     }
     let mut buf = Vec::with_capacity(meta.len() as usize);
-    f.take(cap + 1).read_to_end(&mut buf)?;
+    (&mut f).take(cap + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > cap {
         return Err(io::Error::other(format!(
             "is over the limit of {cap} bytes"
         )));
     }
-    Ok(buf)
+    Ok((f, buf))
 }
 
 /// The size limit for any one input file: far above any real manifest, far below memory.

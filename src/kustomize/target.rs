@@ -6,6 +6,7 @@ use crate::kustomize::error::{Error, Result};
 use crate::kustomize::fieldspec::TransformerConfig;
 use crate::kustomize::load::fs::FileSystem;
 use crate::kustomize::load::{LoadRestrictor, Loader, resources_from_bytes};
+use crate::kustomize::resmap::resid;
 use crate::kustomize::resmap::resource::{Resource, scalar_string};
 use crate::kustomize::transforms::{self, generators, patch_json6902, patch_strategic, selector};
 use crate::kustomize::types::SortOptions;
@@ -73,9 +74,11 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
     match &acc_sort {
         Some(SortOptions::Fifo) => {}
         Some(SortOptions::Legacy { first, last }) => legacy_sort(&mut resources, first, last),
-        None if opts.reorder == Reorder::Legacy => {
-            legacy_sort(&mut resources, &owned(ORDER_FIRST), &owned(ORDER_LAST))
-        }
+        None if opts.reorder == Reorder::Legacy => legacy_sort(
+            &mut resources,
+            &owned(resid::ORDER_FIRST),
+            &owned(resid::ORDER_LAST),
+        ),
         None => {}
     }
     // kustomize removes these unless buildMetadata asks for them, user-written ones too.
@@ -134,35 +137,6 @@ fn finalize_annotations(r: &mut Resource) {
         _ => {}
     }
 }
-
-const ORDER_FIRST: &[&str] = &[
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-];
-const ORDER_LAST: &[&str] = &[
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-];
 
 /// kustomize's legacy order (SortOrderTransformer): kinds of `first` ahead, of `last`
 /// behind, the rest by group, version and kind, then by namespace and name.

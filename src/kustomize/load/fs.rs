@@ -25,33 +25,12 @@ impl FileSystem for RealFs {
         crate::write::read_regular(path, crate::write::MAX_INPUT)
     }
     fn read_real(&self, path: &Path) -> io::Result<(PathBuf, Vec<u8>)> {
-        use std::io::Read;
         use std::os::fd::AsRawFd;
-        use std::os::unix::fs::OpenOptionsExt;
-        let cap = crate::write::MAX_INPUT;
-        // O_NONBLOCK: opening a FIFO must not hang before it is refused.
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(0o4000)
-            .open(path)?;
-        let meta = f.metadata()?;
-        if !meta.is_file() {
-            return Err(io::Error::other(if meta.is_dir() {
-                "is a directory, not a file"
-            } else {
-                "is not a regular file (a FIFO, socket or device)"
-            }));
-        }
+        let (f, bytes) = crate::write::read_regular_file(path, crate::write::MAX_INPUT)?;
+        // Where the opened file really is (symlinks resolved at open time).
         let real = std::fs::read_link(format!("/proc/self/fd/{}", f.as_raw_fd()))
             .or_else(|_| std::fs::canonicalize(path))?;
-        let mut buf = Vec::with_capacity(meta.len().min(cap) as usize);
-        f.take(cap + 1).read_to_end(&mut buf)?;
-        if buf.len() as u64 > cap {
-            return Err(io::Error::other(format!(
-                "is over the limit of {cap} bytes"
-            )));
-        }
-        Ok((real, buf))
+        Ok((real, bytes))
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()

@@ -207,8 +207,14 @@ impl SortOptions {
                 let defaults = || -> Vec<String> { Vec::new() };
                 match legacy {
                     None => Ok(Some(SortOptions::Legacy {
-                        first: DEFAULT_ORDER_FIRST.iter().map(|s| s.to_string()).collect(),
-                        last: DEFAULT_ORDER_LAST.iter().map(|s| s.to_string()).collect(),
+                        first: crate::kustomize::resmap::resid::ORDER_FIRST
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect(),
+                        last: crate::kustomize::resmap::resid::ORDER_LAST
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect(),
                     })),
                     Some(l) => {
                         let lm = r.object(
@@ -233,36 +239,6 @@ impl SortOptions {
         }
     }
 }
-
-/// kustomize's default legacy order (SortOrderTransformer's defaultOrderFirst/Last).
-pub const DEFAULT_ORDER_FIRST: &[&str] = &[
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-];
-pub const DEFAULT_ORDER_LAST: &[&str] = &[
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-];
 
 #[derive(Debug, Clone, Default)]
 pub struct Image {
