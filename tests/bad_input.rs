@@ -142,7 +142,7 @@ fn check(cases: Vec<Case>) -> Vec<String> {
         if sb.outside() != before_outside {
             fail("something outside the work folder changed".into());
         }
-        for (k, v) in snapshot_files(&sb.work()) {
+        for (k, v) in snapshot(&sb.work()) {
             let written = !c.files.iter().any(|(rel, _)| *rel == k);
             if written && String::from_utf8_lossy(&v).contains(MARKER) {
                 fail(format!("the secret marker was written to {k}"));
@@ -153,25 +153,6 @@ fn check(cases: Vec<Case>) -> Vec<String> {
         }
     }
     problems
-}
-
-/// Regular files only (a FIFO laid out by a case must not be opened by the check).
-fn snapshot_files(root: &Path) -> Snapshot {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path()
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
 }
 
 fn assert_none(problems: Vec<String>, total: usize) {
