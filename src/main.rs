@@ -47,6 +47,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // The command runs on one thread while main waits: one malloc arena is enough, and
+    // not creating a second one saves a fifth of a small build's time.
+    // SAFETY: mallopt only sets an allocator parameter; called before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
     // The reader, transforms and writer recurse once per nesting level, and kustomize
     // accepts documents 10,000 levels deep: run on a thread with room for that.
     let result = std::thread::Builder::new()

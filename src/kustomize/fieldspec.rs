@@ -246,6 +246,9 @@ const FS_TABLES: &[(&str, &str)] = &[
 /// of the kustomizations below it (builtinconfig/transformerconfig.go).
 #[derive(Debug, Clone, Default)]
 pub struct TransformerConfig {
+    /// Whether anything beyond the built-in tables was merged in (merging the built-in
+    /// configuration into itself, as every kustomization does, is then skipped).
+    custom: bool,
     tables: std::collections::BTreeMap<&'static str, Vec<FieldSpec>>,
     /// Referred kind → the fields that name an object of that kind.
     pub name_refs: Vec<(Gvk, Vec<FieldSpec>)>,
@@ -286,7 +289,10 @@ impl TransformerConfig {
 
     /// Reads a `configurations:` file (strict, as kustomize's UnmarshalStrict).
     pub fn from_value(v: &Value) -> Result<TransformerConfig, String> {
-        let mut c = TransformerConfig::default();
+        let mut c = TransformerConfig {
+            custom: true,
+            ..TransformerConfig::default()
+        };
         let m = match v {
             Value::Null => return Ok(c),
             Value::Object(m) => m,
@@ -358,6 +364,17 @@ impl TransformerConfig {
     /// kustomize's `Merge`: field specs already present (same kinds, same path) are kept
     /// once, a clash on `create` is an error; then every list is sorted by kind.
     pub fn merge(&mut self, other: &TransformerConfig) -> Result<(), String> {
+        let empty = |c: &TransformerConfig| c.tables.is_empty() && c.name_refs.is_empty();
+        if empty(other) {
+            return Ok(());
+        }
+        if !empty(self) && !self.custom && !other.custom {
+            // The built-in configuration met again: merging changes nothing. (The first
+            // merge into an empty one is not skipped: kustomize's MergeAll drops specs that
+            // a sorted earlier one already selects, and so must this.)
+            return Ok(());
+        }
+        self.custom |= other.custom;
         for (t, specs) in &other.tables {
             let mine = self.tables.entry(t).or_default();
             *mine = merge_all(std::mem::take(mine), specs.clone())?;
@@ -382,7 +399,16 @@ impl TransformerConfig {
 /// `FsSlice.MergeAll`: append what is not there yet (`effectivelyEquals`: the existing
 /// spec's kinds selected by the incoming one's, same path).
 fn merge_all(mut a: Vec<FieldSpec>, b: Vec<FieldSpec>) -> Result<Vec<FieldSpec>, String> {
+    // Exact repeats (the common case: built-in tables met again) by hash, before the scan
+    // for specs whose kinds select one another.
+    let exact: std::collections::HashSet<(Gvk, String, bool)> = a
+        .iter()
+        .map(|f| (f.gvk.clone(), f.path.clone(), f.create))
+        .collect();
     for fs in b {
+        if exact.contains(&(fs.gvk.clone(), fs.path.clone(), fs.create)) {
+            continue;
+        }
         match a
             .iter()
             .find(|x| x.gvk.is_selected_by(&fs.gvk) && x.path == fs.path)
