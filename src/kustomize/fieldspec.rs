@@ -257,6 +257,11 @@ pub struct TransformerConfig {
 impl TransformerConfig {
     /// The built-in configuration (parsed once per process).
     pub fn builtin() -> TransformerConfig {
+        Self::builtin_ref().clone()
+    }
+
+    /// The built-in configuration, shared.
+    pub fn builtin_ref() -> &'static TransformerConfig {
         static CFG: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
         CFG.get_or_init(|| {
             let mut c = TransformerConfig::default();
@@ -279,7 +284,6 @@ impl TransformerConfig {
             c.sort();
             c
         })
-        .clone()
     }
 
     /// The field specs of one table (`namespace`, `commonlabels`, ...).
@@ -368,12 +372,29 @@ impl TransformerConfig {
         if empty(other) {
             return Ok(());
         }
+        if empty(self) && !other.custom {
+            // The first merge of the built-in configuration, made once per process.
+            static FIRST: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
+            *self = FIRST
+                .get_or_init(|| {
+                    let mut c = TransformerConfig::default();
+                    c.merge_slow(TransformerConfig::builtin_ref())
+                        .expect("the built-in tables merge");
+                    c
+                })
+                .clone();
+            return Ok(());
+        }
         if !empty(self) && !self.custom && !other.custom {
             // The built-in configuration met again: merging changes nothing. (The first
             // merge into an empty one is not skipped: kustomize's MergeAll drops specs that
             // a sorted earlier one already selects, and so must this.)
             return Ok(());
         }
+        self.merge_slow(other)
+    }
+
+    fn merge_slow(&mut self, other: &TransformerConfig) -> Result<(), String> {
         self.custom |= other.custom;
         for (t, specs) in &other.tables {
             let mine = self.tables.entry(t).or_default();

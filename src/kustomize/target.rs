@@ -424,7 +424,14 @@ fn accumulate_target(
 }
 
 /// The built-in configuration merged with the kustomization's `configurations:` files.
-fn own_config(ldr: &Loader, k: &Kustomization, file: &str) -> Result<TransformerConfig> {
+fn own_config(
+    ldr: &Loader,
+    k: &Kustomization,
+    file: &str,
+) -> Result<std::borrow::Cow<'static, TransformerConfig>> {
+    if k.configurations.is_empty() {
+        return Ok(std::borrow::Cow::Borrowed(TransformerConfig::builtin_ref()));
+    }
     let mut cfg = TransformerConfig::builtin();
     for path in &k.configurations {
         let text = ldr.load_string(path)?;
@@ -443,7 +450,7 @@ fn own_config(ldr: &Loader, k: &Kustomization, file: &str) -> Result<Transformer
             msg: format!("merging {path}: {msg}"),
         })?;
     }
-    Ok(cfg)
+    Ok(std::borrow::Cow::Owned(cfg))
 }
 
 /// Names the kustomization file in errors that do not already name a file.
