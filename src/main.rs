@@ -55,11 +55,17 @@ fn main() -> ExitCode {
     }
     // The reader, transforms and writer recurse once per nesting level, and kustomize
     // accepts documents 10,000 levels deep: run on a thread with room for that.
-    let result = std::thread::Builder::new()
+    let cli = std::sync::Arc::new(cli);
+    let on_thread = std::sync::Arc::clone(&cli);
+    let result = match std::thread::Builder::new()
         .stack_size(512 << 20)
-        .spawn(move || run(&cli))
-        .map_err(anyhow::Error::from)
-        .and_then(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        .spawn(move || run(&on_thread))
+    {
+        Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        // Where the address space cannot be reserved (strict overcommit), run here with
+        // the main thread's stack: only the very deepest documents need more.
+        Err(_) => run(&cli),
+    };
     finish(result)
 }
 
