@@ -29,69 +29,59 @@ pub fn parse_documents(src: &str) -> Result<Vec<Document>, YamlError> {
 /// Like `parse_one`, but a repeated mapping key replaces the earlier one instead of
 /// failing, as kustomize reads kustomization files.
 pub fn parse_one_lenient(src: &str) -> Result<Value, YamlError> {
-    let docs = parse_stream(src, true)?;
-    Ok(docs
-        .into_iter()
-        .map(|d| d.value)
-        .find(|v| !v.is_null())
-        .unwrap_or(Value::Null))
+    read(src, true, Dialect::V3, false).map(|(docs, _)| first_value(docs))
 }
 
 /// `parse_one_lenient` with YAML 1.1 typing (`yes`, `on`, `y` are booleans, `0777` octal):
 /// kustomize reads kustomization files through sigs.k8s.io/yaml, which types scalars as
 /// go-yaml v2 does, before decoding them into Go structs.
 pub fn parse_one_lenient_yaml11(src: &str) -> Result<Value, YamlError> {
-    let src = strip_line_boms(src);
-    let run = |mut b: Builder<'_>| {
-        b.dialect = Dialect::V2;
-        b.stream()
-    };
-    let docs = match run(builder(&src, true)) {
-        Err(e) => run(deep_builder(&src, true))
-            .map_err(|deep| if e.message == DEPTH_LIMIT { deep } else { e })?,
-        ok => ok?,
-    };
-    Ok(docs
-        .into_iter()
-        .map(|d| d.value)
-        .find(|v| !v.is_null())
-        .unwrap_or(Value::Null))
+    read(src, true, Dialect::V2, false).map(|(docs, _)| first_value(docs))
 }
 
 /// Parses one document and also returns the line of every mapping key, by field path
 /// (`spec.apps[0].image`), so validation errors can point into the file.
 pub fn parse_one_with_lines(src: &str) -> Result<(Value, HashMap<String, usize>), YamlError> {
-    let src = strip_line_boms(src);
-    let mut b = builder(&src, false);
-    b.lines = Some(HashMap::new());
-    let docs = match b.stream() {
-        Err(e) => {
-            b = deep_builder(&src, false);
-            b.lines = Some(HashMap::new());
-            b.stream()
-                .map_err(|deep| if e.message == DEPTH_LIMIT { deep } else { e })?
-        }
-        ok => ok?,
-    };
-    let value = docs
-        .into_iter()
-        .map(|d| d.value)
-        .find(|v| !v.is_null())
-        .unwrap_or(Value::Null);
-    Ok((value, b.lines.take().unwrap_or_default()))
+    read(src, false, Dialect::V3, true).map(|(docs, lines)| (first_value(docs), lines))
 }
 
 fn parse_stream(src: &str, allow_duplicates: bool) -> Result<Vec<Document>, YamlError> {
+    read(src, allow_duplicates, Dialect::V3, false).map(|(docs, _)| docs)
+}
+
+/// The first non-empty document's value (null when there is none).
+fn first_value(docs: Vec<Document>) -> Value {
+    docs.into_iter()
+        .map(|d| d.value)
+        .find(|v| !v.is_null())
+        .unwrap_or(Value::Null)
+}
+
+/// Every reading goes through here: byte order marks at line starts dropped, then the
+/// main parser; where it refuses a text, libyaml, the parser yaml.v3 was ported from: it
+/// reads what kustomize reads (10,000 levels deep where the main parser stops at 255 flow
+/// levels; a flow sequence whose `]` is indented less than its items). An error stands
+/// only where both refuse, and the main parser's message is kept then (its lines are
+/// right for its own reading) unless it was only its depth limit. `lines`: also record the
+/// line of every mapping key.
+fn read(
+    src: &str,
+    allow_duplicates: bool,
+    dialect: Dialect,
+    lines: bool,
+) -> Result<(Vec<Document>, HashMap<String, usize>), YamlError> {
     let src = strip_line_boms(src);
-    match builder(&src, allow_duplicates).stream() {
-        // Where the main parser refuses a text, ask libyaml, the parser yaml.v3 was ported
-        // from: it reads what kustomize reads (10,000 levels deep where the main parser
-        // stops at 255 flow levels; a flow sequence whose `]` is indented less than its
-        // items). Its error stands only where both refuse, and the main parser's message
-        // is kept then (its lines are right for its own reading).
-        Err(e) => deep_builder(&src, allow_duplicates)
-            .stream()
-            .map_err(|deep| if e.message == DEPTH_LIMIT { deep } else { e }),
+    let run = |mut b: Builder<'_>| {
+        b.dialect = dialect;
+        if lines {
+            b.lines = Some(HashMap::new());
+        }
+        let docs = b.stream()?;
+        Ok((docs, b.lines.take().unwrap_or_default()))
+    };
+    match run(builder(&src, allow_duplicates)) {
+        Err(e) => run(deep_builder(&src, allow_duplicates))
+            .map_err(|deep: YamlError| if e.message == DEPTH_LIMIT { deep } else { e }),
         ok => ok,
     }
 }
