@@ -89,6 +89,7 @@ const FIELDS: &[&str] = &[
     "replacements",
     "replicas",
     "vars",
+    "sortOptions",
     "resources",
     "components",
     "crds",
@@ -103,6 +104,7 @@ const FIELDS: &[&str] = &[
     "generators",
     "transformers",
     "validators",
+    "buildMetadata",
 ];
 
 /// The field a key names: an exact match first, else one equal but for ASCII case.
@@ -125,8 +127,6 @@ const NOT_YET: &[&str] = &[
     "helmChartInflationGenerator",
     "validators",
     "openapi",
-    "sortOptions",
-    "buildMetadata",
 ];
 
 #[derive(Debug, Clone, Default)]
