@@ -6,7 +6,6 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 pub trait FileSystem: Sync {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// Opens and reads a regular file (bounded), and returns the real path of the file that
     /// was actually read, so a load restriction is checked on what was opened, not on a
     /// path that a flipped symlink could redirect between a check and a read.
@@ -21,9 +20,6 @@ pub trait FileSystem: Sync {
 pub struct RealFs;
 
 impl FileSystem for RealFs {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        crate::write::read_regular(path, crate::write::MAX_INPUT)
-    }
     fn read_real(&self, path: &Path) -> io::Result<(PathBuf, Vec<u8>)> {
         use std::os::fd::AsRawFd;
         let (f, bytes) = crate::write::read_regular_file(path, crate::write::MAX_INPUT)?;
@@ -62,13 +58,14 @@ impl MemFs {
 
 impl FileSystem for MemFs {
     fn read_real(&self, path: &Path) -> io::Result<(PathBuf, Vec<u8>)> {
-        Ok((clean(path), self.read(path)?))
-    }
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.files
-            .get(&clean(path))
-            .cloned()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file or directory"))
+        let p = clean(path);
+        match self.files.get(&p) {
+            Some(bytes) => Ok((p, bytes.clone())),
+            None => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "no such file or directory",
+            )),
+        }
     }
     fn is_dir(&self, path: &Path) -> bool {
         let p = clean(path);

@@ -61,17 +61,25 @@ impl<'a> Loader<'a> {
     }
 
     /// Reads a file named relative to this root, refusing files outside it under RootOnly.
-    /// The check is made on the file that was opened (see `FileSystem::read_real`).
     pub fn load(&self, rel: &str) -> Result<Vec<u8>> {
         let path = self.path_of(rel);
+        if self.fs.is_dir(&path) {
+            return Err(Error::Load {
+                file: path,
+                msg: "is a directory, not a file".into(),
+            });
+        }
+        self.read_checked(&path)
+    }
+
+    /// Reads `path` and checks the file that was opened against the load restriction (see
+    /// `FileSystem::read_real`): a link flipped between a check and a read cannot escape.
+    fn read_checked(&self, path: &Path) -> Result<Vec<u8>> {
         let err = |msg: String| Error::Load {
-            file: path.clone(),
+            file: path.to_path_buf(),
             msg,
         };
-        if self.fs.is_dir(&path) {
-            return Err(err("is a directory, not a file".into()));
-        }
-        let (real, bytes) = self.fs.read_real(&path).map_err(|e| err(io_message(&e)))?;
+        let (real, bytes) = self.fs.read_real(path).map_err(|e| err(io_message(&e)))?;
         if self.restrictor == LoadRestrictor::RootOnly && !real.starts_with(&self.real_root) {
             return Err(err(format!(
                 "security; file '{}' is not in or below '{}' (LoadRestrictionsRootOnly)",
@@ -125,24 +133,9 @@ impl<'a> Loader<'a> {
         })
     }
 
-    /// Reads this root's kustomization file, checking the file actually opened against the
-    /// load restriction (as `load` does).
+    /// Reads this root's kustomization file, under the same check as `load`.
     pub fn read_kustomization(&self, path: &Path) -> Result<Vec<u8>> {
-        let (real, bytes) = self.fs.read_real(path).map_err(|e| Error::Load {
-            file: path.to_path_buf(),
-            msg: io_message(&e),
-        })?;
-        if self.restrictor == LoadRestrictor::RootOnly && !real.starts_with(&self.real_root) {
-            return Err(Error::Load {
-                file: path.to_path_buf(),
-                msg: format!(
-                    "security; file '{}' is not in or below '{}' (LoadRestrictionsRootOnly)",
-                    real.display(),
-                    self.real_root.display()
-                ),
-            });
-        }
-        Ok(bytes)
+        self.read_checked(path)
     }
 
     /// Finds the one kustomization file in this root.
