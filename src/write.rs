@@ -515,7 +515,7 @@ pub fn read_regular_file(path: &Path, cap: u64) -> io::Result<(File, Vec<u8>)> {
     // O_NONBLOCK so that opening a FIFO with no writer does not hang before the check.
     let mut f = OpenOptions::new()
         .read(true)
-        .custom_flags(libc_o_nonblock())
+        .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
     let meta = f.metadata()?;
     if !meta.is_file() {
@@ -544,11 +544,6 @@ pub fn read_regular_file(path: &Path, cap: u64) -> io::Result<(File, Vec<u8>)> {
 
 /// The size limit for any one input file: far above any real manifest, far below memory.
 pub const MAX_INPUT: u64 = 256 * 1024 * 1024;
-
-const fn libc_o_nonblock() -> i32 {
-    // O_NONBLOCK on Linux (all architectures Rust supports there but alpha/mips/sparc).
-    0o4000
-}
 
 #[cfg(test)]
 mod tests {
