@@ -14,17 +14,24 @@ pub struct FieldSpec {
 const TABLES: &str = include_str!("builtin/fieldspecs.tsv");
 
 impl FieldSpec {
+    /// Reads a field spec strictly, as a kustomization's `fields:` holds one.
     pub fn from_value(v: &Value) -> Result<FieldSpec, String> {
         let Value::Object(m) = v else {
             return Err("a field spec must be a mapping".into());
         };
-        let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         for k in m.keys() {
             if !matches!(k.as_str(), "group" | "version" | "kind" | "path" | "create") {
                 return Err(format!("unknown field {k:?} in field spec"));
             }
         }
-        Ok(FieldSpec {
+        Ok(FieldSpec::from_map(m))
+    }
+
+    /// Reads a field spec as kustomize reads plugin configs: unknown keys (a `name`) are
+    /// passed over.
+    pub fn from_map(m: &crate::yaml::Map) -> FieldSpec {
+        let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        FieldSpec {
             gvk: Gvk {
                 group: s("group"),
                 version: s("version"),
@@ -32,7 +39,7 @@ impl FieldSpec {
             },
             path: s("path"),
             create: m.get("create").and_then(Value::as_bool).unwrap_or(false),
-        })
+        }
     }
 
     /// Does this spec apply to an object of the given gvk (exact group/version/kind match

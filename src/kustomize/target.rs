@@ -736,22 +736,12 @@ fn plugin_configs(ldr: &Loader, entry: &str) -> Result<Vec<Value>> {
 /// Field specs of a plugin's config, read as kustomize reads plugin configs (unknown keys,
 /// such as a `name`, are passed over).
 fn plugin_field_specs(v: &Value) -> Vec<crate::kustomize::fieldspec::FieldSpec> {
-    let s =
-        |m: &crate::yaml::Map, k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     v.get("fieldSpecs")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
-        .map(|m| crate::kustomize::fieldspec::FieldSpec {
-            gvk: crate::kustomize::resmap::resid::Gvk {
-                group: s(m, "group"),
-                version: s(m, "version"),
-                kind: s(m, "kind"),
-            },
-            path: s(m, "path"),
-            create: m.get("create").and_then(Value::as_bool).unwrap_or(false),
-        })
+        .map(crate::kustomize::fieldspec::FieldSpec::from_map)
         .collect()
 }
 
