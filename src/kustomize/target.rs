@@ -70,15 +70,12 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
             .any(|(k, v)| k == "config.kubernetes.io/local-config" && v != "false")
     });
     // The top kustomization's sortOptions win over the command line's order.
-    let owned = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<String>>();
     match &acc_sort {
         Some(SortOptions::Fifo) => {}
         Some(SortOptions::Legacy { first, last }) => legacy_sort(&mut resources, first, last),
-        None if opts.reorder == Reorder::Legacy => legacy_sort(
-            &mut resources,
-            &owned(resid::ORDER_FIRST),
-            &owned(resid::ORDER_LAST),
-        ),
+        None if opts.reorder == Reorder::Legacy => {
+            legacy_sort(&mut resources, resid::ORDER_FIRST, resid::ORDER_LAST)
+        }
         None => {}
     }
     // kustomize removes these unless buildMetadata asks for them, user-written ones too.
@@ -140,31 +137,13 @@ fn finalize_annotations(r: &mut Resource) {
 
 /// kustomize's legacy order (SortOrderTransformer): kinds of `first` ahead, of `last`
 /// behind, the rest by group, version and kind, then by namespace and name.
-fn legacy_sort(resources: &mut [Resource], first: &[String], last: &[String]) {
-    let rank = |kind: &str| -> i64 {
-        if let Some(i) = first.iter().position(|k| k == kind) {
-            return i as i64 - first.len() as i64;
-        }
-        if let Some(i) = last.iter().position(|k| k == kind) {
-            return 1 + i as i64;
-        }
-        0
-    };
+fn legacy_sort<S: AsRef<str>>(resources: &mut [Resource], first: &[S], last: &[S]) {
     let or = |s: &str, d: &str| {
         if s.is_empty() {
             d.to_string()
         } else {
             s.to_string()
         }
-    };
-    let gvk_key = |r: &Resource| {
-        let g = r.gvk();
-        format!(
-            "{}_{}_{}",
-            or(&g.group, "~G"),
-            or(&g.version, "~V"),
-            or(&g.kind, "~K")
-        )
     };
     let id_key = |r: &Resource| {
         format!(
@@ -177,6 +156,7 @@ fn legacy_sort(resources: &mut [Resource], first: &[String], last: &[String]) {
     resources.sort_by(|a, b| {
         let (ga, gb) = (a.gvk(), b.gvk());
         if ga != gb {
+            let rank = |kind: &str| resid::kind_rank_in(kind, first, last);
             let (ra, rb) = (rank(&ga.kind), rank(&gb.kind));
             if ra != rb {
                 return ra.cmp(&rb);
@@ -185,9 +165,9 @@ fn legacy_sort(resources: &mut [Resource], first: &[String], last: &[String]) {
                 && gb.kind == "Namespace"
                 && (ga.group.is_empty() || gb.group.is_empty())
             {
-                return gvk_key(b).cmp(&gvk_key(a));
+                return gb.stable_sort_string().cmp(&ga.stable_sort_string());
             }
-            return gvk_key(a).cmp(&gvk_key(b));
+            return ga.stable_sort_string().cmp(&gb.stable_sort_string());
         }
         id_key(a).cmp(&id_key(b))
     });
@@ -214,19 +194,13 @@ fn append_all(ra: &mut Vec<Resource>, more: Vec<Resource>) -> Result<()> {
     if more.is_empty() {
         return Ok(());
     }
-    // kustomize's id equality (gvk, name, effective namespace) as a hash key: one pass
-    // over what is there, not a scan per added object.
-    let key = |id: &crate::kustomize::resmap::resid::ResId| {
-        (
-            id.gvk.clone(),
-            id.name.clone(),
-            id.effective_namespace().to_string(),
-        )
-    };
-    let mut seen: std::collections::HashSet<_> = ra.iter().map(|x| key(&x.cur_id())).collect();
+    // kustomize's id equality as a hash key: one pass over what is there, not a scan per
+    // added object.
+    let mut seen: std::collections::HashSet<_> =
+        ra.iter().map(|x| x.cur_id().equality_key()).collect();
     for r in more {
         let id = r.cur_id();
-        if !seen.insert(key(&id)) {
+        if !seen.insert(id.clone().equality_key()) {
             return Err(Error::Resource {
                 id: id.to_string(),
                 msg: format!(

@@ -34,24 +34,26 @@ impl Gvk {
     }
 
     /// True when every non-empty field of `selector` equals ours.
-    /// kyaml's `Gvk.IsLessThan` as a key: the legacy kind order, then
-    /// `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
+    /// kyaml's `Gvk.IsLessThan` as a key: the legacy kind order, then the stable string.
     pub fn sort_key(&self) -> (i64, String) {
-        let or = |s: &str, d: &str| {
+        (kind_rank(&self.kind), self.stable_sort_string())
+    }
+
+    /// `group_version_kind` with `~G`, `~V`, `~K` for empty parts (kyaml's
+    /// `stableSortString`, also the legacy sort's `legacyGVKSortString`).
+    pub fn stable_sort_string(&self) -> String {
+        let or = |s: &str, d: &'static str| {
             if s.is_empty() {
                 d.to_string()
             } else {
                 s.to_string()
             }
         };
-        (
-            kind_rank(&self.kind),
-            format!(
-                "{}_{}_{}",
-                or(&self.group, "~G"),
-                or(&self.version, "~V"),
-                or(&self.kind, "~K")
-            ),
+        format!(
+            "{}_{}_{}",
+            or(&self.group, "~G"),
+            or(&self.version, "~V"),
+            or(&self.kind, "~K")
         )
     }
 
@@ -121,6 +123,12 @@ impl ResId {
         self.effective_namespace() == o.effective_namespace()
     }
 
+    /// `equals` as a hash key: two ids are equal exactly when their keys are.
+    pub fn equality_key(self) -> (Gvk, String, String) {
+        let ns = self.effective_namespace().to_string();
+        (self.gvk, self.name, ns)
+    }
+
     /// kustomize's `ResId.Equals`: same gvk and name, namespaces equal once "" means default.
     pub fn equals(&self, o: &ResId) -> bool {
         self.gvk == o.gvk && self.name == o.name && self.ns_equals(o)
@@ -177,10 +185,15 @@ pub const ORDER_LAST: &[&str] = &[
 
 /// kyaml's `typeOrders`: kinds applied first (negative), last (positive), others 0.
 pub fn kind_rank(kind: &str) -> i64 {
-    if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
-        return i as i64 - ORDER_FIRST.len() as i64;
+    kind_rank_in(kind, ORDER_FIRST, ORDER_LAST)
+}
+
+/// `kind_rank` for other first and last lists (a kustomization's `sortOptions`).
+pub fn kind_rank_in<S: AsRef<str>>(kind: &str, first: &[S], last: &[S]) -> i64 {
+    if let Some(i) = first.iter().position(|k| k.as_ref() == kind) {
+        return i as i64 - first.len() as i64;
     }
-    if let Some(i) = ORDER_LAST.iter().position(|k| *k == kind) {
+    if let Some(i) = last.iter().position(|k| k.as_ref() == kind) {
         return 1 + i as i64;
     }
     0

@@ -13,11 +13,7 @@ pub fn apply_namespace(resources: &mut [Resource], ns: &str, specs: &[FieldSpec]
     }
     // Current ids by kustomize's equality (gvk, name, effective namespace), counted, so the
     // clash check after each object is a lookup instead of a scan of all of them.
-    let key = |r: &Resource| {
-        let id = r.cur_id();
-        let ns = id.effective_namespace().to_string();
-        (id.gvk, id.name, ns)
-    };
+    let key = |r: &Resource| r.cur_id().equality_key();
     let mut counts: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
     for r in resources.iter() {
         *counts.entry(key(r)).or_default() += 1;
