@@ -78,24 +78,6 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
         }
         None => {}
     }
-    // kustomize removes these unless buildMetadata asks for them, user-written ones too.
-    let keep_origin = acc_build_metadata.iter().any(|m| m == "originAnnotations");
-    for r in resources.iter_mut() {
-        let annos = r.string_map("annotations");
-        if annos.iter().any(|(k, _)| {
-            k == "alpha.config.kubernetes.io/transformations"
-                || (k == generators::ORIGIN && !keep_origin)
-        }) {
-            let kept: Vec<(String, String)> = annos
-                .into_iter()
-                .filter(|(k, _)| {
-                    k != "alpha.config.kubernetes.io/transformations"
-                        && (keep_origin || k != generators::ORIGIN)
-                })
-                .collect();
-            r.set_string_map("annotations", kept);
-        }
-    }
     if acc_build_metadata.iter().any(|m| m == "managedByLabel") {
         // The label kubectl's kustomize sets (its build reports its version as "(devel)").
         let pairs = [(
@@ -111,8 +93,9 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
             transforms::set_map_entries(r, &spec, &pairs)?;
         }
     }
+    let keep_origin = acc_build_metadata.iter().any(|m| m == "originAnnotations");
     for r in &mut resources {
-        finalize_annotations(r);
+        finalize_annotations(r, keep_origin);
     }
     Ok(Rendered {
         resources,
@@ -121,14 +104,19 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
 }
 
 /// kustomize strips its build annotations at the very end by re-setting the annotation
-/// map: values become strings and an empty map disappears.
-fn finalize_annotations(r: &mut Resource) {
+/// map: values become strings and an empty map disappears. The transformation annotation
+/// goes, and the origin one unless buildMetadata asks for it: user-written ones too.
+fn finalize_annotations(r: &mut Resource, keep_origin: bool) {
     let Some(md) = r.obj.get("metadata") else {
         return;
     };
     match md.get("annotations") {
         Some(Value::Object(_)) | Some(Value::Null) => {
-            let pairs = r.string_map("annotations");
+            let mut pairs = r.string_map("annotations");
+            pairs.retain(|(k, _)| {
+                k != "alpha.config.kubernetes.io/transformations"
+                    && (keep_origin || k != generators::ORIGIN)
+            });
             r.set_string_map("annotations", pairs);
         }
         _ => {}
@@ -244,21 +232,21 @@ struct Acc {
     origin: Option<String>,
 }
 
-/// The text of an origin annotation: a file's path, or the kustomization file or plugin
-/// config a generated object was configured in.
-fn origin_text(path: Option<&str>, configured_in: &str, kind: &str, name: &str) -> String {
-    match path {
-        Some(p) => format!("path: {p}\n"),
-        None => {
-            let mut t = format!(
-                "configuredIn: {configured_in}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n"
-            );
-            if !name.is_empty() {
-                t.push_str(&format!("  name: {name}\n"));
-            }
-            t
-        }
+/// The origin annotation of an object read from a file.
+fn file_origin(path: &str) -> String {
+    format!("path: {path}\n")
+}
+
+/// The origin annotation of a generated object: the kustomization file or plugin config
+/// it was configured in, and the builtin generator (with the plugin's name, if any).
+fn generator_origin(configured_in: &str, kind: &str, name: &str) -> String {
+    let mut t = format!(
+        "configuredIn: {configured_in}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n"
+    );
+    if !name.is_empty() {
+        t.push_str(&format!("  name: {name}\n"));
     }
+    t
 }
 
 /// `filepath.Join` of an origin prefix and a path, cleaned.
@@ -311,10 +299,6 @@ fn accumulate_target(
         }
     }
     let origin = acc.origin.clone();
-    let kust_name = Path::new(&file)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "kustomization.yaml".into());
     for path in &k.resources {
         if is_remote(path) {
             return Err(Error::NotSupported {
@@ -327,7 +311,7 @@ fn accumulate_target(
             let bytes = ldr.load(path)?;
             let mut loaded = resources_from_bytes(&bytes, &full)?;
             if let Some(prefix) = &origin {
-                let text = origin_text(Some(&origin_join(prefix, path)), "", "", "");
+                let text = file_origin(&origin_join(prefix, path));
                 for r in &mut loaded {
                     set_annotation(r, generators::ORIGIN, text.clone());
                 }
@@ -375,7 +359,14 @@ fn accumulate_target(
         file: file.clone(),
         msg,
     })?;
-    let gen_origin = origin.as_ref().map(|p| (p.clone(), kust_name.clone()));
+    // (this kustomization's place seen from the top, its file name) for generated objects.
+    let gen_origin = origin.as_ref().map(|p| {
+        let name = Path::new(&file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "kustomization.yaml".into());
+        (p.clone(), name)
+    });
     run_generators(ldr, &k, &file, &mut acc.resources, gen_origin.as_ref())
         .map_err(|e| in_file(e, &file))?;
     for path in &k.components {
@@ -487,7 +478,7 @@ fn run_generators(
                 } else {
                     "ConfigMapGenerator"
                 };
-                let text = origin_text(None, &origin_join(prefix, name), kind, "");
+                let text = generator_origin(&origin_join(prefix, name), kind, "");
                 set_annotation(&mut r, generators::ORIGIN, text);
             }
             generators::absorb(ra, r)?;
@@ -688,23 +679,26 @@ fn run_transformers(
     Ok(())
 }
 
-/// The documents of a `transformers:` or `generators:` entry: a file, or inline YAML.
-fn plugin_configs(ldr: &Loader, entry: &str) -> Result<Vec<Value>> {
-    let (text, origin) = if ldr.fs.is_file(&ldr.path_of(entry)) {
+/// The documents of a `transformers:` or `generators:` entry of the kustomization `file`
+/// (a file, or inline YAML), and whether it was a file.
+fn plugin_configs(ldr: &Loader, entry: &str, file: &str) -> Result<(Vec<Value>, bool)> {
+    let from_file = ldr.fs.is_file(&ldr.path_of(entry));
+    let (text, origin) = if from_file {
         (ldr.load_string(entry)?, ldr.path_of(entry))
     } else {
-        (entry.to_string(), ldr.path_of("kustomization.yaml"))
+        (entry.to_string(), file.into())
     };
     let docs = yaml::parse_documents(&text).map_err(|e| Error::Yaml {
         file: origin,
         line: e.line,
         msg: e.message,
     })?;
-    Ok(docs
+    let values = docs
         .into_iter()
         .map(|d| d.value)
         .filter(|v| !v.is_null())
-        .collect())
+        .collect();
+    Ok((values, from_file))
 }
 
 /// Field specs of a plugin's config, read as kustomize reads plugin configs (unknown keys,
@@ -717,6 +711,18 @@ fn plugin_field_specs(v: &Value) -> Vec<crate::kustomize::fieldspec::FieldSpec> 
         .filter_map(Value::as_object)
         .map(crate::kustomize::fieldspec::FieldSpec::from_map)
         .collect()
+}
+
+/// The fields of a plugin config that a kustomization entry holds, as (plugin key, entry
+/// key), copied where present.
+fn pick(v: &Value, fields: &[(&str, &str)]) -> Value {
+    let mut m = crate::yaml::Map::new();
+    for (from, to) in fields {
+        if let Some(x) = v.get(*from) {
+            m.insert((*to).into(), x.clone());
+        }
+    }
+    Value::Object(m)
 }
 
 /// A kustomization made of one field, to run a builtin plugin through the same code as
@@ -736,8 +742,8 @@ fn run_builtin_generators(
     ra: &mut Vec<Resource>,
     origin: Option<&(String, String)>,
 ) -> Result<()> {
-    let from_file = ldr.fs.is_file(&ldr.path_of(entry));
-    for v in plugin_configs(ldr, entry)? {
+    let (configs, from_file) = plugin_configs(ldr, entry, file)?;
+    for v in configs {
         let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
         let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
         let field = match (api, kind) {
@@ -776,7 +782,7 @@ fn run_builtin_generators(
                 .and_then(|m| m.get("name"))
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            let text = origin_text(None, &configured_in, kind, plugin_name);
+            let text = generator_origin(&configured_in, kind, plugin_name);
             for r in ra.iter_mut().skip(before) {
                 set_annotation(r, generators::ORIGIN, text.clone());
             }
@@ -793,7 +799,7 @@ fn run_builtin_transformer(
     ra: &mut Vec<Resource>,
     cfg: &TransformerConfig,
 ) -> Result<()> {
-    for v in plugin_configs(ldr, entry)? {
+    for v in plugin_configs(ldr, entry, file)?.0 {
         run_builtin_transformer_config(ldr, &v, file, ra, cfg)?;
     }
     Ok(())
@@ -864,13 +870,16 @@ fn run_builtin_transformer_config(
             run_transformers(ldr, &k, file, ra, cfg)?;
         }
         "PatchTransformer" => {
-            let mut p = crate::yaml::Map::new();
-            for f in ["patch", "path", "target", "options"] {
-                if let Some(x) = v.get(f) {
-                    p.insert(f.into(), x.clone());
-                }
-            }
-            let k = fragment(file, "patches", Value::Array(vec![Value::Object(p)]))?;
+            let p = pick(
+                v,
+                &[
+                    ("patch", "patch"),
+                    ("path", "path"),
+                    ("target", "target"),
+                    ("options", "options"),
+                ],
+            );
+            let k = fragment(file, "patches", Value::Array(vec![p]))?;
             run_transformers(ldr, &k, file, ra, cfg)?;
         }
         "PatchStrategicMergeTransformer" => {
@@ -882,21 +891,11 @@ fn run_builtin_transformer_config(
             run_transformers(ldr, &k, file, ra, cfg)?;
         }
         "PatchJson6902Transformer" => {
-            let mut p = crate::yaml::Map::new();
-            if let Some(x) = v.get("target") {
-                p.insert("target".into(), x.clone());
-            }
-            if let Some(x) = v.get("path") {
-                p.insert("path".into(), x.clone());
-            }
-            if let Some(x) = v.get("jsonOp") {
-                p.insert("patch".into(), x.clone());
-            }
-            let k = fragment(
-                file,
-                "patchesJson6902",
-                Value::Array(vec![Value::Object(p)]),
-            )?;
+            let p = pick(
+                v,
+                &[("target", "target"), ("path", "path"), ("jsonOp", "patch")],
+            );
+            let k = fragment(file, "patchesJson6902", Value::Array(vec![p]))?;
             run_transformers(ldr, &k, file, ra, cfg)?;
         }
         _ => return Err(unsupported()),
