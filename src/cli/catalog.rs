@@ -292,22 +292,7 @@ fn bump_cmd(
             root.display()
         );
     }
-    if dry_run {
-        if write::pending(root) {
-            eprintln!(
-                "note: an interrupted earlier write is pending in {}; a run without --dry-run completes it first",
-                root.display()
-            );
-        }
-    } else {
-        let r = write::recover(root)?;
-        if r.completed > 0 {
-            eprintln!(
-                "completed an interrupted earlier bump ({} file(s))",
-                r.completed
-            );
-        }
-    }
+    super::finish_interrupted(root, dry_run, "bump")?;
     let repo = read_repo(root)?;
     let req = bump::Request {
         op,

@@ -60,3 +60,25 @@ pub fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
 
 /// Certificates and keys are small; a cap keeps `--cert /dev/zero`-like mistakes cheap.
 pub const MAX_PEM: u64 = 1024 * 1024;
+
+/// Before a command reads a folder it will write: a real run finishes a write a crash
+/// interrupted there (saying so), a dry run only says one is pending (it must not write).
+pub fn finish_interrupted(root: &std::path::Path, dry_run: bool, what: &str) -> anyhow::Result<()> {
+    if dry_run {
+        if manifesto::write::pending(root) {
+            eprintln!(
+                "note: an interrupted earlier {what} is pending in {}; a run without --dry-run completes it first",
+                root.display()
+            );
+        }
+    } else {
+        let r = manifesto::write::recover(root)?;
+        if r.completed > 0 {
+            eprintln!(
+                "completed an interrupted earlier {what} ({} file(s))",
+                r.completed
+            );
+        }
+    }
+    Ok(())
+}

@@ -235,40 +235,24 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
 /// Names that may sit in a folder before its first scaffold: the spec, its schema and the
 /// files a fresh git repo holds.
 fn expected_before_scaffold(name: &str) -> bool {
-    matches!(
-        name,
-        "solution.yaml"
-            | "solution.yml"
-            | "solution.schema.json"
-            | ".git"
-            | ".gitignore"
-            | ".gitattributes"
-            | "LICENSE"
-            | "README.md"
-            | ".github"
-            | ".gitlab-ci.yml"
-    ) || name.starts_with("solution")
+    // `solution*` covers the spec (any name init gives it) and solution.schema.json.
+    name.starts_with("solution")
+        || matches!(
+            name,
+            ".git"
+                | ".gitignore"
+                | ".gitattributes"
+                | "LICENSE"
+                | "README.md"
+                | ".github"
+                | ".gitlab-ci.yml"
+        )
 }
 
 /// Decides file by file what to write, refuses to clobber edited files, then writes all of
 /// it (and the state file) as one plan, so a run killed at any point is finished by the next.
 fn apply(out: &Path, files: Vec<File>, fingerprint: &str, a: &ScaffoldArgs) -> Result<i32> {
-    if a.dry_run {
-        if write::pending(out) {
-            eprintln!(
-                "note: an interrupted earlier scaffold is pending in {}; a run without --dry-run completes it first",
-                out.display()
-            );
-        }
-    } else {
-        let r = write::recover(out)?;
-        if r.completed > 0 {
-            eprintln!(
-                "completed an interrupted earlier scaffold ({} file(s))",
-                r.completed
-            );
-        }
-    }
+    super::finish_interrupted(out, a.dry_run, "scaffold")?;
     let state_path = out.join(STATE_FILE);
     if !state_path.exists() && out.is_dir() && !a.force {
         let mut foreign: Vec<String> = std::fs::read_dir(out)
