@@ -154,10 +154,10 @@ fn sync_dir(dir: &Path) -> Result<()> {
 
 /// An exclusive lock on a folder (flock on its descriptor), held while a write runs, so
 /// two processes writing the same output take turns instead of colliding.
-struct DirLock(File);
+pub struct DirLock(File);
 
 impl DirLock {
-    fn take(dir: &Path) -> Result<DirLock> {
+    pub fn take(dir: &Path) -> Result<DirLock> {
         let f = File::open(dir).map_err(io_err(dir, "opening folder"))?;
         f.lock().map_err(io_err(dir, "locking folder"))?;
         Ok(DirLock(f))

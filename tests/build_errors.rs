@@ -152,16 +152,18 @@ fn later_engine_fields_are_refused_clearly() {
 }
 
 #[test]
-fn remote_resources_are_refused_clearly() {
+fn remote_base_not_in_the_cache_is_refused_offline() {
+    // No network: --offline with an empty cache (remote.rs fetches for real, on loopback).
     Test::new()
         .file(
             "kustomization.yaml",
             "resources:\n- https://github.com/org/repo//base?ref=v1\n",
         )
-        .args(&["build", "."])
+        .args(&["build", ".", "--offline", "--cache-dir", "cache"])
         .run()
         .status(2)
-        .stderr_has("not supported yet: remote resource");
+        .stderr_has("./kustomization.yaml: https://github.com/org/repo//base?ref=v1")
+        .stderr_has("--offline");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, bail};
 use manifesto::kustomize::load::LoadRestrictor;
 use manifesto::kustomize::load::fs::RealFs;
+use manifesto::kustomize::load::remote::Settings;
 use manifesto::kustomize::target::{BuildOptions, Reorder, build};
 use manifesto::{write, yaml};
 use std::io::Write;
@@ -41,6 +42,12 @@ pub struct Args {
     /// Write to this file, or into this existing directory one file per resource
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    /// Build remote bases (git URLs, http files) from the cache only; never fetch
+    #[arg(long)]
+    pub offline: bool,
+    /// Cache for remote bases [default: $MANIFESTO_CACHE_DIR, $XDG_CACHE_HOME/manifesto or ~/.cache/manifesto]
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Result<i32> {
@@ -52,6 +59,10 @@ pub fn run(args: &Args) -> Result<i32> {
         load_restrictor: match args.load_restrictor {
             RestrictorArg::LoadRestrictionsNone => LoadRestrictor::None,
             RestrictorArg::LoadRestrictionsRootOnly => LoadRestrictor::RootOnly,
+        },
+        remote: Settings {
+            cache_dir: args.cache_dir.clone(),
+            offline: args.offline,
         },
     };
     // Library errors name the file at fault; add the folder only where one does not.

@@ -1,10 +1,12 @@
 //! The render pipeline: load → resource map → transforms (kustomize's fixed order) → the
 //! final steps kustomize runs once at the top (hash suffixes, name references, ordering).
-//! Returns resources and warnings; never prints, never touches the network.
+//! Returns resources and warnings; never prints; reaches the network only through
+//! `load::remote` (remote bases and files).
 
 use crate::kustomize::error::{Error, Result};
 use crate::kustomize::fieldspec::TransformerConfig;
 use crate::kustomize::load::fs::FileSystem;
+use crate::kustomize::load::remote::{self, Fetcher, RepoSpec};
 use crate::kustomize::load::{LoadRestrictor, Loader, resources_from_bytes};
 use crate::kustomize::resmap::resid;
 use crate::kustomize::resmap::resource::{Resource, scalar_string};
@@ -21,10 +23,12 @@ pub enum Reorder {
     None,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     pub reorder: Reorder,
     pub load_restrictor: LoadRestrictor,
+    /// Where remote bases are cached and whether they may be fetched.
+    pub remote: remote::Settings,
 }
 
 #[derive(Debug, Default)]
@@ -42,7 +46,8 @@ impl Rendered {
 
 /// Renders the kustomization in `dir`.
 pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Rendered> {
-    let ldr = Loader::new(fs, dir, opts.load_restrictor)?;
+    let fetcher = Fetcher::new(opts.remote.clone());
+    let ldr = Loader::new(fs, dir, opts.load_restrictor, &fetcher)?;
     let mut warnings = Vec::new();
     let mut acc = Acc::default();
     accumulate_target(&ldr, &mut acc, &mut warnings, Role::Top)?;
@@ -202,13 +207,6 @@ fn append_all(ra: &mut Vec<Resource>, more: Vec<Resource>) -> Result<()> {
     Ok(())
 }
 
-fn is_remote(p: &str) -> bool {
-    p.contains("://")
-        || p.starts_with("github.com/")
-        || p.starts_with("git@")
-        || p.starts_with("gitlab.com/")
-}
-
 /// Where a kustomization is being built from: the top, `resources`, or `components`.
 #[derive(Clone, Copy, PartialEq)]
 enum Role {
@@ -300,14 +298,38 @@ fn accumulate_target(
     }
     let origin = acc.origin.clone();
     for path in &k.resources {
-        if is_remote(path) {
-            return Err(Error::NotSupported {
-                field: format!("remote resource {path}"),
-                file: file.clone(),
-            });
-        }
+        // kustomize's accumulateResources: a file (local, or over HTTP), else a folder or
+        // a git repository (kustomize's loader tries the repository reading first).
         let full = ldr.path_of(path);
-        if ldr.fs.is_file(&full) {
+        let mut http_error = None;
+        if remote::is_remote_file(path) {
+            match ldr.fetch_file(path) {
+                Ok(bytes) => {
+                    let shown = std::path::PathBuf::from(remote::redact(path));
+                    let mut loaded = resources_from_bytes(&bytes, &shown)?;
+                    if let Some(prefix) = &origin {
+                        let text = file_origin(&origin_join(prefix, path));
+                        for r in &mut loaded {
+                            set_annotation(r, generators::ORIGIN, text.clone());
+                        }
+                    }
+                    append_all(&mut acc.resources, loaded)?;
+                    continue;
+                }
+                Err(e) => http_error = Some(e),
+            }
+        }
+        let repo = RepoSpec::parse(path);
+        if let Some(e) = &http_error {
+            // A URL that could not be read ends it, unless it names a git repository.
+            if repo.is_err() {
+                return Err(Error::Load {
+                    file: std::path::PathBuf::from(remote::redact(path)),
+                    msg: format!("resource in {file}: {}", e.message()),
+                });
+            }
+        }
+        if http_error.is_none() && ldr.fs.is_file(&full) {
             let bytes = ldr.load(path)?;
             let mut loaded = resources_from_bytes(&bytes, &full)?;
             if let Some(prefix) = &origin {
@@ -317,22 +339,12 @@ fn accumulate_target(
                 }
             }
             append_all(&mut acc.resources, loaded)?;
+        } else if let Ok(spec) = &repo {
+            let child = ldr.remote_child(spec).map_err(|e| listed_in(e, &file))?;
+            accumulate_child(&child, acc, warnings, &file, path, origin.as_ref())?;
         } else if ldr.fs.is_dir(&full) {
             let child = ldr.child(path)?;
-            let mut sub = Acc {
-                origin: origin.as_ref().map(|p| origin_join(p, path)),
-                ..Acc::default()
-            };
-            accumulate_target(&child, &mut sub, warnings, Role::Resource)?;
-            append_all(&mut acc.resources, sub.resources)?;
-            acc.config
-                .merge(&sub.config)
-                .map_err(|msg| Error::Kustomization {
-                    file: file.clone(),
-                    msg: format!("merging the configuration of {path}: {msg}"),
-                })?;
-            transforms::vars::merge_sets(&mut acc.vars, &sub.vars)
-                .map_err(|e| in_file(e, &file))?;
+            accumulate_child(&child, acc, warnings, &file, path, origin.as_ref())?;
         } else {
             // Say why: a symlink loop or a FIFO is not "missing".
             let why = match ldr.fs.real_path(&full) {
@@ -370,13 +382,10 @@ fn accumulate_target(
     run_generators(ldr, &k, &file, &mut acc.resources, gen_origin.as_ref())
         .map_err(|e| in_file(e, &file))?;
     for path in &k.components {
-        if is_remote(path) {
-            return Err(Error::NotSupported {
-                field: format!("remote component {path}"),
-                file: file.clone(),
-            });
-        }
-        let child = ldr.child(path)?;
+        let child = match RepoSpec::parse(path) {
+            Ok(spec) => ldr.remote_child(&spec).map_err(|e| listed_in(e, &file))?,
+            Err(_) => ldr.child(path)?,
+        };
         acc.origin = origin.as_ref().map(|p| origin_join(p, path));
         accumulate_target(&child, acc, warnings, Role::Component)?;
         acc.origin = origin.clone();
@@ -385,6 +394,40 @@ fn accumulate_target(
         .map_err(|e| in_file(e, &file))?;
     transforms::vars::merge(&mut acc.resources, &mut acc.vars, &vars)
         .map_err(|e| in_file(e, &file))?;
+    Ok(())
+}
+
+/// A remote target's error, with the kustomization that lists it.
+fn listed_in(e: Error, file: &str) -> Error {
+    Error::Kustomization {
+        file: file.to_string(),
+        msg: e.to_string(),
+    }
+}
+
+/// A folder (local or fetched) listed under `resources`: accumulated on its own, then its
+/// resources, configuration and vars merged into the parent's.
+fn accumulate_child(
+    child: &Loader,
+    acc: &mut Acc,
+    warnings: &mut Vec<String>,
+    file: &str,
+    path: &str,
+    origin: Option<&String>,
+) -> Result<()> {
+    let mut sub = Acc {
+        origin: origin.map(|p| origin_join(p, path)),
+        ..Acc::default()
+    };
+    accumulate_target(child, &mut sub, warnings, Role::Resource)?;
+    append_all(&mut acc.resources, sub.resources)?;
+    acc.config
+        .merge(&sub.config)
+        .map_err(|msg| Error::Kustomization {
+            file: file.to_string(),
+            msg: format!("merging the configuration of {path}: {msg}"),
+        })?;
+    transforms::vars::merge_sets(&mut acc.vars, &sub.vars).map_err(|e| in_file(e, file))?;
     Ok(())
 }
 

@@ -3,11 +3,27 @@
 
 use crate::kustomize::error::{Error, Result};
 pub mod fs;
+pub mod remote;
 
 use crate::kustomize::resmap::resource::Resource;
 use crate::yaml::{self, Value};
-use fs::{FileSystem, clean};
+use fs::{FileSystem, RealFs, clean};
+use remote::{Fetcher, RepoSpec};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The filesystem a fetched repository is read through (its tree is on disk in the cache).
+static REAL_FS: RealFs = RealFs;
+
+/// The repository a loader's root was fetched from, for kustomize's containment and
+/// cycle checks.
+#[derive(Debug)]
+struct RepoRoot {
+    /// The entry as written (kustomize compares these for repository cycles).
+    raw: String,
+    /// The real path of the fetched tree.
+    tree: PathBuf,
+}
 
 pub const KUSTOMIZATION_FILES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -27,6 +43,11 @@ pub struct Loader<'a> {
     restrictor: LoadRestrictor,
     /// Real paths of the kustomization roots above this one, to refuse cycles.
     ancestors: Vec<PathBuf>,
+    fetcher: &'a Fetcher,
+    /// Set when this root (or a root above it) is inside a fetched repository.
+    repo: Option<Arc<RepoRoot>>,
+    /// The repositories above this root, outermost first (kustomize's referrer chain).
+    repo_chain: Vec<Arc<RepoRoot>>,
 }
 
 impl<'a> Loader<'a> {
@@ -34,6 +55,7 @@ impl<'a> Loader<'a> {
         fs: &'a dyn FileSystem,
         root: &Path,
         restrictor: LoadRestrictor,
+        fetcher: &'a Fetcher,
     ) -> Result<Loader<'a>> {
         let root = clean(root);
         if !fs.is_dir(&root) {
@@ -53,6 +75,76 @@ impl<'a> Loader<'a> {
             real_root,
             restrictor,
             ancestors: Vec::new(),
+            fetcher,
+            repo: None,
+            repo_chain: Vec::new(),
+        })
+    }
+
+    /// Whether this root is inside a fetched repository.
+    pub fn in_repo(&self) -> bool {
+        self.repo.is_some()
+    }
+
+    /// An http(s) file's bytes (kustomize loads any `Load` path that is a URL over HTTP).
+    pub fn fetch_file(&self, url: &str) -> std::result::Result<Vec<u8>, remote::FileError> {
+        self.fetcher.get(url)
+    }
+
+    /// A loader at a git repository's kustomization (kustomize's `newLoaderAtGitClone`):
+    /// fetched into the cache, rooted at the spec's folder, restricted to that folder.
+    pub fn remote_child(&self, spec: &RepoSpec) -> Result<Loader<'a>> {
+        let shown = remote::redact(&spec.raw);
+        let err = |msg: String| Error::Load {
+            file: PathBuf::from(&shown),
+            msg,
+        };
+        for r in self.repo_chain.iter().chain(self.repo.iter()) {
+            if r.raw.starts_with(&spec.raw) {
+                return Err(err(format!(
+                    "cycle detected: URI '{shown}' referenced by previous URI '{}'",
+                    remote::redact(&r.raw)
+                )));
+            }
+        }
+        let tree = self.fetcher.tree(spec).map_err(err)?;
+        let tree = std::fs::canonicalize(&tree).map_err(|e| err(io_message(&e)))?;
+        let root = clean(&tree.join(&spec.kust_root_path));
+        let real = REAL_FS.real_path(&root).map_err(|e| {
+            err(format!(
+                "path '{}' in the repository: {}",
+                spec.kust_root_path,
+                io_message(&e)
+            ))
+        })?;
+        if !real.starts_with(&tree) {
+            return Err(err(format!(
+                "{:?} refers to directory outside of repo {:?}",
+                root.display().to_string(),
+                tree.display().to_string()
+            )));
+        }
+        if !REAL_FS.is_dir(&real) {
+            return Err(err(format!(
+                "'{}' refers to file '{}'; expecting directory",
+                root.display(),
+                spec.kust_root_path
+            )));
+        }
+        let mut repo_chain = self.repo_chain.clone();
+        repo_chain.extend(self.repo.iter().cloned());
+        Ok(Loader {
+            fs: &REAL_FS,
+            root: real.clone(),
+            real_root: real,
+            restrictor: LoadRestrictor::RootOnly,
+            ancestors: Vec::new(),
+            fetcher: self.fetcher,
+            repo: Some(Arc::new(RepoRoot {
+                raw: spec.raw.clone(),
+                tree,
+            })),
+            repo_chain,
         })
     }
 
@@ -62,6 +154,12 @@ impl<'a> Loader<'a> {
 
     /// Reads a file named relative to this root, refusing files outside it under RootOnly.
     pub fn load(&self, rel: &str) -> Result<Vec<u8>> {
+        if remote::is_remote_file(rel) {
+            return self.fetch_file(rel).map_err(|e| Error::Load {
+                file: PathBuf::from(remote::redact(rel)),
+                msg: e.message().to_string(),
+            });
+        }
         let path = self.path_of(rel);
         if self.fs.is_dir(&path) {
             return Err(Error::Load {
@@ -121,6 +219,18 @@ impl<'a> Loader<'a> {
                 ),
             });
         }
+        if let Some(repo) = &self.repo
+            && !real.starts_with(&repo.tree)
+        {
+            return Err(Error::Load {
+                file: root,
+                msg: format!(
+                    "security; bases in kustomizations found in cloned git repos must be within the repo, but base '{}' is outside '{}'",
+                    real.display(),
+                    repo.tree.display()
+                ),
+            });
+        }
         let mut ancestors = self.ancestors.clone();
         ancestors.push(self.real_root.clone());
         let root = through_links(root, &real);
@@ -130,6 +240,9 @@ impl<'a> Loader<'a> {
             real_root: real,
             restrictor: self.restrictor,
             ancestors,
+            fetcher: self.fetcher,
+            repo: self.repo.clone(),
+            repo_chain: self.repo_chain.clone(),
         })
     }
 
