@@ -367,10 +367,13 @@ fn accumulate_target(
         file: file.clone(),
         msg: format!("merging configurations: {msg}"),
     })?;
-    let vars = transforms::vars::parse(&k.vars).map_err(|msg| Error::Kustomization {
+    let mut vars = transforms::vars::parse(&k.vars).map_err(|msg| Error::Kustomization {
         file: file.clone(),
         msg,
     })?;
+    for v in &mut vars {
+        v.declared_in = file.clone();
+    }
     // (this kustomization's place seen from the top, its file name) for generated objects.
     let gen_origin = origin.as_ref().map(|p| {
         let name = Path::new(&file)
@@ -725,23 +728,44 @@ fn run_transformers(
 /// The documents of a `transformers:` or `generators:` entry of the kustomization `file`
 /// (a file, or inline YAML), and whether it was a file.
 fn plugin_configs(ldr: &Loader, entry: &str, file: &str) -> Result<(Vec<Value>, bool)> {
-    let from_file = ldr.fs.is_file(&ldr.path_of(entry));
-    let (text, origin) = if from_file {
-        (ldr.load_string(entry)?, ldr.path_of(entry))
-    } else {
-        (entry.to_string(), file.into())
-    };
-    let docs = yaml::parse_documents(&text).map_err(|e| Error::Yaml {
-        file: origin,
-        line: e.line,
-        msg: e.message,
-    })?;
-    let values = docs
-        .into_iter()
-        .map(|d| d.value)
-        .filter(|v| !v.is_null())
-        .collect();
-    Ok((values, from_file))
+    // kustomize (configureExternalTransformers) reads the entry as inline objects first;
+    // what does not read as objects is a path, accumulated as a resource: a file, or a
+    // folder whose kustomization renders the configs.
+    if let Ok(docs) = yaml::parse_documents(entry) {
+        let values: Vec<Value> = docs
+            .into_iter()
+            .map(|d| d.value)
+            .filter(|v| !v.is_null())
+            .collect();
+        if !values.is_empty() && values.iter().all(|v| matches!(v, Value::Object(_))) {
+            return Ok((values, false));
+        }
+    }
+    let full = ldr.path_of(entry);
+    if ldr.fs.is_file(&full) {
+        let text = ldr.load_string(entry)?;
+        let docs = yaml::parse_documents(&text).map_err(|e| Error::Yaml {
+            file: full,
+            line: e.line,
+            msg: e.message,
+        })?;
+        let values = docs
+            .into_iter()
+            .map(|d| d.value)
+            .filter(|v| !v.is_null())
+            .collect();
+        return Ok((values, true));
+    }
+    if ldr.fs.is_dir(&full) {
+        let child = ldr.child(entry)?;
+        let mut sub = Acc::default();
+        accumulate_target(&child, &mut sub, &mut Vec::new(), Role::Resource)?;
+        return Ok((sub.resources.into_iter().map(|r| r.obj).collect(), true));
+    }
+    Err(Error::Load {
+        file: full,
+        msg: format!("plugin configuration {entry:?} in {file}: does not exist"),
+    })
 }
 
 /// Field specs of a plugin's config, read as kustomize reads plugin configs (unknown keys,

@@ -82,21 +82,41 @@ pub fn parse_selector(s: &str) -> Result<Vec<Req>> {
         cur.push(c);
     }
     parts.push(cur);
+    if depth != 0 {
+        return Err(Error::msg(format!(
+            "unable to parse requirement: unbalanced parentheses in {s:?}"
+        )));
+    }
     for p in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let set = |rest: &str| -> Vec<String> {
-            rest.trim()
-                .trim_start_matches('(')
-                .trim_end_matches(')')
-                .split(',')
-                .map(|x| x.trim().to_string())
-                .collect()
+        // Kubernetes' selector parser (labels.Parse) is strict: a set is `(v1, v2)`.
+        let set = |rest: &str| -> Result<Vec<String>> {
+            let inner = rest
+                .trim()
+                .strip_prefix('(')
+                .and_then(|r| r.strip_suffix(')'))
+                .filter(|i| !i.contains(['(', ')']))
+                .ok_or_else(|| {
+                    Error::msg(format!(
+                        "unable to parse requirement {p:?}: a set must be (value, ...)"
+                    ))
+                })?;
+            let values: Vec<String> = inner.split(',').map(|x| x.trim().to_string()).collect();
+            for v in &values {
+                check_value(v)?;
+            }
+            Ok(values)
         };
         let words: Vec<&str> = p.split_whitespace().collect();
         let req = if let Some(k) = p.strip_prefix('!') {
+            check_key(k.trim())?;
             Req::NotExists(k.trim().into())
         } else if let Some((k, v)) = p.split_once("!=") {
+            check_key(k.trim())?;
+            check_value(v.trim())?;
             Req::Ne(k.trim().into(), v.trim().into())
         } else if let Some((k, v)) = p.split_once("==").or_else(|| p.split_once('=')) {
+            check_key(k.trim())?;
+            check_value(v.trim())?;
             Req::Eq(k.trim().into(), v.trim().into())
         } else if words.len() >= 2 && (words[1] == "in" || words[1] == "notin") {
             // `p` is trimmed, so it starts with the key; the operator follows after any
@@ -106,12 +126,14 @@ pub fn parse_selector(s: &str) -> Result<Vec<Req>> {
                 .trim_start()
                 .strip_prefix(words[1])
                 .unwrap_or("");
+            check_key(words[0])?;
             if words[1] == "in" {
-                Req::In(words[0].into(), set(rest))
+                Req::In(words[0].into(), set(rest)?)
             } else {
-                Req::NotIn(words[0].into(), set(rest))
+                Req::NotIn(words[0].into(), set(rest)?)
             }
         } else if words.len() == 1 {
+            check_key(p)?;
             Req::Exists(p.into())
         } else {
             return Err(Error::msg(format!(
@@ -121,6 +143,56 @@ pub fn parse_selector(s: &str) -> Result<Vec<Req>> {
         out.push(req);
     }
     Ok(out)
+}
+
+/// A label name part: at most 63 characters, alphanumeric at both ends, `-_.` inside.
+fn is_label_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+}
+
+/// A label key as Kubernetes validates it: `[prefix/]name`, the prefix a DNS subdomain.
+fn check_key(k: &str) -> Result<()> {
+    let ok = match k.split_once('/') {
+        Some((prefix, name)) => {
+            !prefix.is_empty()
+                && prefix.len() <= 253
+                && prefix.split('.').all(|l| {
+                    let b = l.as_bytes();
+                    !b.is_empty()
+                        && b.len() <= 63
+                        && b[0].is_ascii_alphanumeric()
+                        && b[b.len() - 1].is_ascii_alphanumeric()
+                        && b.iter()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                })
+                && is_label_name(name)
+        }
+        None => is_label_name(k),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::msg(format!(
+            "unable to parse requirement: invalid label key {k:?}"
+        )))
+    }
+}
+
+/// A label value: empty, or a label name part.
+fn check_value(v: &str) -> Result<()> {
+    if v.is_empty() || is_label_name(v) {
+        Ok(())
+    } else {
+        Err(Error::msg(format!(
+            "unable to parse requirement: invalid label value {v:?}"
+        )))
+    }
 }
 
 fn labels_match(reqs: &[Req], labels: &[(String, String)]) -> bool {
@@ -143,6 +215,30 @@ fn labels_match(reqs: &[Req], labels: &[(String, String)]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn malformed_selectors_are_refused_as_kubernetes_does() {
+        for bad in [
+            "app in (web",
+            "app in web",
+            "app in (a,(b))",
+            "a=b c",
+            "bad key!=x",
+            "a=b/c",
+            "-a",
+        ] {
+            assert!(parse_selector(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "app.kubernetes.io/name=web",
+            "a in (x, y)",
+            "a=",
+            "!a",
+            "a==b,c!=D_1",
+        ] {
+            assert!(parse_selector(good).is_ok(), "{good}");
+        }
+    }
 
     #[test]
     fn label_selector_forms() {

@@ -19,6 +19,8 @@ pub struct Var {
     pub obj_name: String,
     pub namespace: String,
     pub field_path: String,
+    /// The kustomization file that declares it, for messages.
+    pub declared_in: String,
 }
 
 impl Var {
@@ -106,6 +108,7 @@ pub fn parse(list: &[Value]) -> std::result::Result<Vec<Var>, String> {
             } else {
                 field_path
             },
+            declared_in: String::new(),
         });
     }
     Ok(out)
@@ -172,10 +175,13 @@ pub fn resolve(
     let mut values: BTreeMap<String, Value> = BTreeMap::new();
     for v in sorted {
         let Some(r) = resources.iter().find(|r| r.ref_vars.contains(&v.name)) else {
-            return Err(Error::msg(format!(
-                "var '{}' cannot be mapped to a field in the set of known resources",
-                v.describe()
-            )));
+            return Err(Error::Kustomization {
+                file: v.declared_in.clone(),
+                msg: format!(
+                    "var '{}' cannot be mapped to a field in the set of known resources",
+                    v.describe()
+                ),
+            });
         };
         // kyaml's convertSliceIndex: `containers[0]` is the field, then the index.
         let mut path = Vec::new();
@@ -191,10 +197,13 @@ pub fn resolve(
             }
         }
         let Some(value) = super::replacements::lookup(&r.obj, &path) else {
-            return Err(Error::msg(format!(
-                "field specified in var '{}' not found in corresponding resource",
-                v.describe()
-            )));
+            return Err(Error::Kustomization {
+                file: v.declared_in.clone(),
+                msg: format!(
+                    "field specified in var '{}' not found in corresponding resource",
+                    v.describe()
+                ),
+            });
         };
         values.insert(v.name.clone(), value.clone());
     }
