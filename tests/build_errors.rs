@@ -133,14 +133,7 @@ fn malformed_yaml_names_file_and_line() {
 
 #[test]
 fn later_engine_fields_are_refused_clearly() {
-    for (field, name) in [
-        ("helmCharts: []", "helmCharts"),
-        ("crds: []", "crds"),
-        (
-            "buildMetadata: [transformerAnnotations]",
-            "buildMetadata: transformerAnnotations",
-        ),
-    ] {
+    for (field, name) in [("helmCharts: []", "helmCharts"), ("crds: []", "crds")] {
         Test::new()
             .file("kustomization.yaml", &format!("{field}\n"))
             .args(&["build", "."])

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
-const FLOOR: &[(&str, usize)] = &[("gitops-catalog", 639), ("krusty", 105)];
+const FLOOR: &[(&str, usize)] = &[("gitops-catalog", 639), ("krusty", 106)];
 
 fn conformance_dir() -> PathBuf {
     let dir = common::repo_root().join("../shared/conformance");

@@ -99,8 +99,11 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
         }
     }
     let keep_origin = acc_build_metadata.iter().any(|m| m == "originAnnotations");
+    let keep_transformations = acc_build_metadata
+        .iter()
+        .any(|m| m == "transformerAnnotations");
     for r in &mut resources {
-        finalize_annotations(r, keep_origin);
+        finalize_annotations(r, keep_origin, keep_transformations);
     }
     Ok(Rendered {
         resources,
@@ -111,7 +114,7 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
 /// kustomize strips its build annotations at the very end by re-setting the annotation
 /// map: values become strings and an empty map disappears. The transformation annotation
 /// goes, and the origin one unless buildMetadata asks for it: user-written ones too.
-fn finalize_annotations(r: &mut Resource, keep_origin: bool) {
+fn finalize_annotations(r: &mut Resource, keep_origin: bool, keep_transformations: bool) {
     let Some(md) = r.obj.get("metadata") else {
         return;
     };
@@ -119,7 +122,7 @@ fn finalize_annotations(r: &mut Resource, keep_origin: bool) {
         Some(Value::Object(_)) | Some(Value::Null) => {
             let mut pairs = r.string_map("annotations");
             pairs.retain(|(k, _)| {
-                k != "alpha.config.kubernetes.io/transformations"
+                (keep_transformations || k != TRANSFORMATIONS)
                     && (keep_origin || k != generators::ORIGIN)
             });
             r.set_string_map("annotations", pairs);
@@ -292,7 +295,12 @@ fn accumulate_target(
     if role == Role::Top {
         acc.sort = k.sort_options.clone();
         acc.build_metadata = k.build_metadata.clone();
-        if k.build_metadata.iter().any(|m| m == "originAnnotations") {
+        // Origins are tracked for either annotation (kustomize tracks transformations
+        // on top of origins) and dropped at the end unless asked for.
+        if k.build_metadata
+            .iter()
+            .any(|m| m == "originAnnotations" || m == "transformerAnnotations")
+        {
             acc.origin = Some(String::new());
         }
     }
@@ -393,8 +401,19 @@ fn accumulate_target(
         accumulate_target(&child, acc, warnings, Role::Component)?;
         acc.origin = origin.clone();
     }
-    run_transformers(ldr, &k, &file, &mut acc.resources, &acc.config)
-        .map_err(|e| in_file(e, &file))?;
+    let track = gen_origin.as_ref().map(|(prefix, kust_file)| Tracker {
+        prefix: prefix.clone(),
+        kust_file: kust_file.clone(),
+    });
+    run_transformers(
+        ldr,
+        &k,
+        &file,
+        &mut acc.resources,
+        &acc.config,
+        track.as_ref(),
+    )
+    .map_err(|e| in_file(e, &file))?;
     transforms::vars::merge(&mut acc.resources, &mut acc.vars, &vars)
         .map_err(|e| in_file(e, &file))?;
     Ok(())
@@ -531,7 +550,7 @@ fn run_generators(
         }
     }
     // Then `generators:` entries, as kustomize runs its builtin generators before plugins.
-    for entry in &k.generators {
+    for entry in inline_first(&k.generators) {
         run_builtin_generators(ldr, entry, file, ra, origin)?;
     }
     Ok(())
@@ -587,7 +606,15 @@ fn run_transformers(
     file: &str,
     ra: &mut Vec<Resource>,
     cfg: &TransformerConfig,
+    track: Option<&Tracker>,
 ) -> Result<()> {
+    // After each transformer kustomize would configure (multitransformer.go), the objects
+    // record it when transformations are tracked.
+    let mark = |ra: &mut Vec<Resource>, kind: &str| {
+        if let Some(t) = track {
+            record_transformation(ra, &t.field(kind));
+        }
+    };
     for entry in &k.patches_strategic_merge {
         let (text, origin) = if ldr.fs.is_file(&ldr.path_of(entry)) {
             (ldr.load_string(entry)?, ldr.path_of(entry))
@@ -603,6 +630,9 @@ fn run_transformers(
             let i = patch_target(ra, &p)?;
             apply_sm(ra, i, &p)?;
         }
+    }
+    if !k.patches_strategic_merge.is_empty() {
+        mark(ra, "PatchStrategicMergeTransformer");
     }
     for p in &k.patches {
         let text = patch_text(ldr, p)?;
@@ -655,29 +685,47 @@ fn run_transformers(
                 }
             }
         }
+        mark(ra, "PatchTransformer");
     }
     transforms::namespace::apply_namespace(ra, &k.namespace, cfg.specs("namespace"))?;
+    if !k.namespace.is_empty() {
+        mark(ra, "NamespaceTransformer");
+    }
     transforms::prefix_suffix::apply_prefix_suffix(
         ra,
         &k.name_prefix,
         true,
         cfg.specs("nameprefix"),
     )?;
+    if !k.name_prefix.is_empty() {
+        mark(ra, "PrefixTransformer");
+    }
     transforms::prefix_suffix::apply_prefix_suffix(
         ra,
         &k.name_suffix,
         false,
         cfg.specs("namesuffix"),
     )?;
+    if !k.name_suffix.is_empty() {
+        mark(ra, "SuffixTransformer");
+    }
     for l in &k.labels {
         transforms::labels::labels(ra, l, cfg)?;
+        mark(ra, "LabelTransformer");
     }
     transforms::labels::common_labels(ra, &k.common_labels, cfg)?;
+    // kustomize configures the commonLabels transformer whenever there are any labels.
+    if !k.common_labels.is_empty() || !k.labels.is_empty() {
+        mark(ra, "LabelTransformer");
+    }
     transforms::annotations::common_annotations(
         ra,
         &k.common_annotations,
         cfg.specs("commonannotations"),
     )?;
+    if !k.common_annotations.is_empty() {
+        mark(ra, "AnnotationsTransformer");
+    }
     for p in &k.patches_json6902 {
         let text = patch_text(ldr, p)?;
         let ops = patch_json6902::parse(&text).map_err(|e| Error::Kustomization {
@@ -693,9 +741,16 @@ fn run_transformers(
         for i in selector::select(ra, t)? {
             patch_json6902::apply(&mut ra[i], &ops)?;
         }
+        mark(ra, "PatchJson6902Transformer");
     }
     transforms::replicas::apply_replicas(ra, &k.replicas, cfg.specs("replicas"))?;
+    for _ in &k.replicas {
+        mark(ra, "ReplicaCountTransformer");
+    }
     transforms::images::apply_images(ra, &k.images, cfg.specs("images"))?;
+    for _ in &k.images {
+        mark(ra, "ImageTagTransformer");
+    }
     for rep in &k.replacements {
         match rep.get("path").and_then(Value::as_str) {
             Some(path) => {
@@ -719,10 +774,33 @@ fn run_transformers(
             None => transforms::replacements::apply(ra, std::slice::from_ref(rep), file)?,
         }
     }
-    for t in &k.transformers {
-        run_builtin_transformer(ldr, t, file, ra, cfg)?;
+    if !k.replacements.is_empty() {
+        mark(ra, "ReplacementTransformer");
+    }
+    for t in inline_first(&k.transformers) {
+        run_builtin_transformer(ldr, t, file, ra, cfg, track)?;
     }
     Ok(())
+}
+
+/// The inline objects of a `transformers:` or `generators:` entry, if it is inline.
+fn inline_configs(entry: &str) -> Option<Vec<Value>> {
+    let docs = yaml::parse_documents(entry).ok()?;
+    let values: Vec<Value> = docs
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect();
+    (!values.is_empty() && values.iter().all(|v| matches!(v, Value::Object(_)))).then_some(values)
+}
+
+/// `transformers:` / `generators:` entries in kustomize's order: the inline ones first, then
+/// the paths (configureExternalTransformers reads inline entries in its loop and
+/// accumulates the paths after it).
+fn inline_first(entries: &[String]) -> Vec<&String> {
+    let (inline, paths): (Vec<&String>, Vec<&String>) =
+        entries.iter().partition(|e| inline_configs(e).is_some());
+    inline.into_iter().chain(paths).collect()
 }
 
 /// The documents of a `transformers:` or `generators:` entry of the kustomization `file`
@@ -731,15 +809,8 @@ fn plugin_configs(ldr: &Loader, entry: &str, file: &str) -> Result<(Vec<Value>, 
     // kustomize (configureExternalTransformers) reads the entry as inline objects first;
     // what does not read as objects is a path, accumulated as a resource: a file, or a
     // folder whose kustomization renders the configs.
-    if let Ok(docs) = yaml::parse_documents(entry) {
-        let values: Vec<Value> = docs
-            .into_iter()
-            .map(|d| d.value)
-            .filter(|v| !v.is_null())
-            .collect();
-        if !values.is_empty() && values.iter().all(|v| matches!(v, Value::Object(_))) {
-            return Ok((values, false));
-        }
+    if let Some(values) = inline_configs(entry) {
+        return Ok((values, false));
     }
     let full = ldr.path_of(entry);
     if ldr.fs.is_file(&full) {
@@ -865,11 +936,75 @@ fn run_builtin_transformer(
     file: &str,
     ra: &mut Vec<Resource>,
     cfg: &TransformerConfig,
+    track: Option<&Tracker>,
 ) -> Result<()> {
-    for v in plugin_configs(ldr, entry, file)?.0 {
+    let (configs, from_file) = plugin_configs(ldr, entry, file)?;
+    for v in configs {
         run_builtin_transformer_config(ldr, &v, file, ra, cfg)?;
+        if let Some(t) = track {
+            let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+            let name = v
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let configured_in = if from_file {
+                entry
+            } else {
+                t.kust_file.as_str()
+            };
+            record_transformation(
+                ra,
+                &generator_origin(&origin_join(&t.prefix, configured_in), kind, name),
+            );
+        }
     }
     Ok(())
+}
+
+/// Where a kustomization sits, seen from the top one, for the origins of its transformers.
+struct Tracker {
+    prefix: String,
+    kust_file: String,
+}
+
+impl Tracker {
+    /// The origin of a transformer a kustomization field configures.
+    fn field(&self, kind: &str) -> String {
+        generator_origin(&origin_join(&self.prefix, &self.kust_file), kind, "")
+    }
+}
+
+const TRANSFORMATIONS: &str = "alpha.config.kubernetes.io/transformations";
+
+/// kustomize's AddTransformerAnnotation: an object with an origin records the transformer
+/// in its list of transformations; one without takes the transformer as its origin.
+fn record_transformation(ra: &mut [Resource], origin: &str) {
+    let item: String = origin
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("- {l}\n")
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect();
+    for r in ra.iter_mut() {
+        let annos = r.string_map("annotations");
+        if annos.iter().any(|(k, _)| k == generators::ORIGIN) {
+            let mut list = annos
+                .iter()
+                .find(|(k, _)| k == TRANSFORMATIONS)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            list.push_str(&item);
+            set_annotation(r, TRANSFORMATIONS, list);
+        } else {
+            set_annotation(r, generators::ORIGIN, origin.to_string());
+        }
+    }
 }
 
 fn run_builtin_transformer_config(
@@ -934,7 +1069,7 @@ fn run_builtin_transformer_config(
         }
         "ReplacementTransformer" => {
             let k = fragment(file, "replacements", get("replacements"))?;
-            run_transformers(ldr, &k, file, ra, cfg)?;
+            run_transformers(ldr, &k, file, ra, cfg, None)?;
         }
         "PatchTransformer" => {
             let p = pick(
@@ -947,7 +1082,7 @@ fn run_builtin_transformer_config(
                 ],
             );
             let k = fragment(file, "patches", Value::Array(vec![p]))?;
-            run_transformers(ldr, &k, file, ra, cfg)?;
+            run_transformers(ldr, &k, file, ra, cfg, None)?;
         }
         "PatchStrategicMergeTransformer" => {
             let mut list: Vec<Value> = get("paths").as_array().cloned().unwrap_or_default();
@@ -955,7 +1090,7 @@ fn run_builtin_transformer_config(
                 list.push(Value::String(p.clone()));
             }
             let k = fragment(file, "patchesStrategicMerge", Value::Array(list))?;
-            run_transformers(ldr, &k, file, ra, cfg)?;
+            run_transformers(ldr, &k, file, ra, cfg, None)?;
         }
         "PatchJson6902Transformer" => {
             let p = pick(
@@ -963,7 +1098,7 @@ fn run_builtin_transformer_config(
                 &[("target", "target"), ("path", "path"), ("jsonOp", "patch")],
             );
             let k = fragment(file, "patchesJson6902", Value::Array(vec![p]))?;
-            run_transformers(ldr, &k, file, ra, cfg)?;
+            run_transformers(ldr, &k, file, ra, cfg, None)?;
         }
         _ => return Err(unsupported()),
     }

@@ -655,13 +655,7 @@ impl Kustomization {
                     k.build_metadata = r.list(val, f)?;
                     for m in &k.build_metadata {
                         match m.as_str() {
-                            "managedByLabel" | "originAnnotations" => {}
-                            "transformerAnnotations" => {
-                                return Err(Error::NotSupported {
-                                    field: format!("buildMetadata: {m}"),
-                                    file: file.to_string(),
-                                });
-                            }
+                            "managedByLabel" | "originAnnotations" | "transformerAnnotations" => {}
                             other => {
                                 return Err(r.err(format!(
                                     "invalid buildMetadata option: {other:?} (valid: originAnnotations, transformerAnnotations, managedByLabel)"
