@@ -1,7 +1,9 @@
 //! manifesto: GitOps tooling for event-driven solutions on Kubernetes.
-//! The library never prints and never touches the network.
+//! The library never prints; it reaches the network only to fetch remote kustomize bases
+//! (`kustomize::load::remote`).
 
 pub mod catalog;
+pub mod diag;
 pub mod kustomize;
 pub mod names;
 pub mod scaffold;

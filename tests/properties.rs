@@ -61,6 +61,19 @@ fn value() -> impl Strategy<Value = Value> {
     })
 }
 
+#[test]
+fn reader_survives_a_backslash_at_the_end_of_the_text() {
+    // Found by the property below in CI: libyaml-safer panicked on `"\` at the end.
+    for s in ["\"\\", "a: \"x\\", "- \"\\", "'\\", "\\", "[\"\\"] {
+        assert!(
+            yaml::parse_documents(s).is_err() || s == "\\" || s == "'\\",
+            "{s:?}"
+        );
+        let _ = yaml::parse_one_lenient(s);
+        let _ = yaml::parse_one_with_lines(s);
+    }
+}
+
 proptest! {
     #[test]
     fn reader_never_panics_on_any_text(s in any::<String>()) {

@@ -180,7 +180,10 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
     let sol = match spec::parse(&text) {
         Ok(s) => s,
         Err(diags) => {
-            let lines: Vec<String> = diags.iter().map(|d| d.render(&origin)).collect();
+            let lines: Vec<String> = diags
+                .iter()
+                .map(|d| d.clone().in_file(origin.clone()).render())
+                .collect();
             bail!(
                 "{} problem(s) in the solution spec:\n{}",
                 diags.len(),

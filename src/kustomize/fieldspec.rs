@@ -362,6 +362,108 @@ impl TransformerConfig {
         Ok(c)
     }
 
+    /// kustomize's `LoadConfigFromCRDs` (accumulator/loadconfigfromcrds.go): a `crds:` file
+    /// is a map of OpenAPI definitions (JSON, or YAML); in the definitions that look like
+    /// Kubernetes types (kind, apiVersion and metadata properties), a property marked
+    /// `x-kubernetes-annotation`, `x-kubernetes-label-selector` or `x-kubernetes-identity`
+    /// becomes a field of the annotation, label or prefix transformer, and one with
+    /// `x-kubernetes-object-ref-api-version` and `-kind` a name reference to that kind
+    /// (through `x-kubernetes-object-ref-name-key`, default `name`). `$ref` properties are
+    /// followed.
+    pub fn from_crd_definitions(v: &Value) -> Result<TransformerConfig, String> {
+        let mut c = TransformerConfig {
+            custom: true,
+            ..TransformerConfig::default()
+        };
+        let Value::Object(defs) = v else {
+            return Err("expected a map of OpenAPI definitions".into());
+        };
+        // encoding/json matches the `Schema` key case-insensitively.
+        fn schema_of(d: &Value) -> Option<&crate::yaml::Map> {
+            d.as_object()?
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("schema"))
+                .and_then(|(_, s)| s.as_object())
+        }
+        let props_of = |name: &str| -> Option<&crate::yaml::Map> {
+            schema_of(defs.get(name)?)?.get("properties")?.as_object()
+        };
+        for name in defs.keys() {
+            let Some(props) = props_of(name) else {
+                continue;
+            };
+            if !["kind", "apiVersion", "metadata"]
+                .iter()
+                .all(|k| props.contains_key(*k))
+            {
+                continue;
+            }
+            let gvk = Gvk {
+                kind: name.rsplit('.').next().unwrap_or(name).to_string(),
+                ..Gvk::default()
+            };
+            let mut stack = vec![(name.clone(), Vec::<String>::new())];
+            while let Some((type_name, path)) = stack.pop() {
+                // A recursive type would never end (kustomize does not end either).
+                if path.len() > 64 {
+                    return Err(format!(
+                        "{name}: definitions nest too deep (a cycle of $ref?)"
+                    ));
+                }
+                let Some(props) = props_of(&type_name) else {
+                    continue;
+                };
+                for (prop, p) in props {
+                    let ext = |k: &str| p.get(k).and_then(Value::as_str);
+                    let mut at = path.clone();
+                    at.push(prop.clone());
+                    let fs = |segments: &[String]| FieldSpec {
+                        gvk: gvk.clone(),
+                        path: segments.join("/"),
+                        create: false,
+                    };
+                    if ext("x-kubernetes-annotation").is_some() {
+                        c.add_spec("commonannotations", fs(&at))?;
+                    }
+                    if ext("x-kubernetes-label-selector").is_some() {
+                        c.add_spec("commonlabels", fs(&at))?;
+                    }
+                    if ext("x-kubernetes-identity").is_some() {
+                        c.add_spec("nameprefix", fs(&at))?;
+                    }
+                    if let (Some(version), Some(kind)) = (
+                        ext("x-kubernetes-object-ref-api-version"),
+                        ext("x-kubernetes-object-ref-kind"),
+                    ) {
+                        let key = ext("x-kubernetes-object-ref-name-key").unwrap_or("name");
+                        let mut with_key = at.clone();
+                        with_key.push(key.to_string());
+                        let referred = Gvk {
+                            version: version.to_string(),
+                            kind: kind.to_string(),
+                            ..Gvk::default()
+                        };
+                        c.merge_name_ref(referred, vec![fs(&with_key)])?;
+                    }
+                    if let Some(r) = p.get("$ref").and_then(Value::as_str)
+                        && !r.is_empty()
+                    {
+                        stack.push((r.to_string(), at));
+                    }
+                }
+            }
+        }
+        c.sort();
+        Ok(c)
+    }
+
+    /// Adds one field spec to a table (kustomize's `Add…FieldSpec`: merged, not repeated).
+    fn add_spec(&mut self, table: &'static str, fs: FieldSpec) -> Result<(), String> {
+        let list = self.tables.entry(table).or_default();
+        *list = merge_all(std::mem::take(list), vec![fs])?;
+        Ok(())
+    }
+
     fn merge_name_ref(&mut self, gvk: Gvk, specs: Vec<FieldSpec>) -> Result<(), String> {
         match self.name_refs.iter_mut().find(|(g, _)| *g == gvk) {
             Some((_, v)) => {

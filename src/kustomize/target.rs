@@ -46,6 +46,8 @@ impl Rendered {
 
 /// Renders the kustomization in `dir`.
 pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Rendered> {
+    // The schema strategic merge reads is chosen while the build runs (`openapi:`).
+    let _schema = transforms::schema::BuildScope::enter();
     let fetcher = Fetcher::new(opts.remote.clone());
     let ldr = Loader::new(fs, dir, opts.load_restrictor, &fetcher)?;
     let mut warnings = Vec::new();
@@ -275,6 +277,7 @@ fn accumulate_target(
     role: Role,
 ) -> Result<()> {
     let (k, file) = load_kustomization(ldr)?;
+    set_schema(ldr, &k, &file, role == Role::Top)?;
     if role == Role::Component && !k.is_component {
         return Err(Error::Kustomization {
             file,
@@ -419,6 +422,44 @@ fn accumulate_target(
     Ok(())
 }
 
+/// kustomize's `openapi.SetSchema` as each kustomization is loaded: the top one's `openapi`
+/// always applies, a lower one's only while none is set.
+fn set_schema(ldr: &Loader, k: &Kustomization, file: &str, top: bool) -> Result<()> {
+    let get = |key: &str| {
+        k.openapi
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let custom = match get("path") {
+        None => None,
+        Some(path) => {
+            let full = ldr.path_of(path);
+            let bytes = ldr.load(path)?;
+            let bad = |msg: String| Error::Load {
+                file: full.clone(),
+                msg: format!("invalid schema file: {msg}"),
+            };
+            let doc = if bytes.first() == Some(&b'{') {
+                serde_json::from_slice::<Value>(&bytes).map_err(|e| bad(e.to_string()))?
+            } else {
+                let text = String::from_utf8(bytes).map_err(|_| bad("not valid UTF-8".into()))?;
+                yaml::parse_one(&text).map_err(|e| Error::Yaml {
+                    file: full.clone(),
+                    line: e.line,
+                    msg: e.message,
+                })?
+            };
+            let table = transforms::schema::from_openapi(&doc).map_err(bad)?;
+            Some(std::sync::Arc::new(table))
+        }
+    };
+    transforms::schema::set(custom, get("version"), top).map_err(|msg| Error::Kustomization {
+        file: file.to_string(),
+        msg: format!("openapi: {msg}"),
+    })
+}
+
 /// A remote target's error, with the kustomization that lists it.
 fn listed_in(e: Error, file: &str) -> Error {
     Error::Kustomization {
@@ -459,7 +500,7 @@ fn own_config(
     k: &Kustomization,
     file: &str,
 ) -> Result<std::borrow::Cow<'static, TransformerConfig>> {
-    if k.configurations.is_empty() {
+    if k.configurations.is_empty() && k.crds.is_empty() {
         return Ok(std::borrow::Cow::Borrowed(TransformerConfig::builtin_ref()));
     }
     let mut cfg = TransformerConfig::builtin();
@@ -474,6 +515,35 @@ fn own_config(
         let c = TransformerConfig::from_value(&v).map_err(|msg| Error::Load {
             file: full.clone(),
             msg,
+        })?;
+        cfg.merge(&c).map_err(|msg| Error::Kustomization {
+            file: file.to_string(),
+            msg: format!("merging {path}: {msg}"),
+        })?;
+    }
+    // Then the `crds:` files (kusttarget.go merges them after the configurations).
+    for path in &k.crds {
+        let full = ldr.path_of(path);
+        let bytes = ldr.load(path)?;
+        let v = if bytes.first() == Some(&b'{') {
+            serde_json::from_slice::<Value>(&bytes).map_err(|e| Error::Load {
+                file: full.clone(),
+                msg: format!("unable to parse open API definition: {e}"),
+            })?
+        } else {
+            let text = String::from_utf8(bytes).map_err(|_| Error::Load {
+                file: full.clone(),
+                msg: "is not valid UTF-8".into(),
+            })?;
+            yaml::parse_one(&text).map_err(|e| Error::Yaml {
+                file: full.clone(),
+                line: e.line,
+                msg: e.message,
+            })?
+        };
+        let c = TransformerConfig::from_crd_definitions(&v).map_err(|msg| Error::Load {
+            file: full.clone(),
+            msg: format!("unable to parse open API definition: {msg}"),
         })?;
         cfg.merge(&c).map_err(|msg| Error::Kustomization {
             file: file.to_string(),

@@ -9,21 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 
 pub const SCHEMA: &str = include_str!("solution.schema.json");
 
-/// One problem in a spec.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Diagnostic {
-    pub line: Option<usize>,
-    pub path: String,
-    pub message: String,
-}
+/// A problem in a spec: line and field path (the caller adds the file).
+pub use crate::diag::Diagnostic;
 
-impl Diagnostic {
-    pub fn render(&self, file: &str) -> String {
-        match self.line {
-            Some(l) => format!("{file}:{l}: {}: {}", self.path, self.message),
-            None => format!("{file}: {}: {}", self.path, self.message),
-        }
-    }
+fn problem(line: Option<usize>, path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(message).at_line(line).at_field(path)
 }
 
 fn main_branch() -> String {
@@ -342,15 +332,15 @@ impl Validator<'_> {
 
     fn report(&mut self, path: &str, message: String) {
         let line = self.line_of(path);
-        self.out.push(Diagnostic {
+        self.out.push(problem(
             line,
-            path: if path.is_empty() {
-                "(top)".into()
+            if path.is_empty() {
+                "(top)".to_string()
             } else {
                 path.to_string()
             },
             message,
-        });
+        ));
     }
 
     fn check(&mut self, v: &Value, schema: &Value, path: &str) {
@@ -482,13 +472,8 @@ impl Validator<'_> {
 
 /// Validates spec text and returns the typed solution, or every problem found.
 pub fn parse(text: &str) -> Result<Solution, Vec<Diagnostic>> {
-    let (value, lines) = yaml::parse_one_with_lines(text).map_err(|e| {
-        vec![Diagnostic {
-            line: Some(e.line),
-            path: "(yaml)".into(),
-            message: e.message,
-        }]
-    })?;
+    let (value, lines) = yaml::parse_one_with_lines(text)
+        .map_err(|e| vec![problem(Some(e.line), "(yaml)", e.message)])?;
     let schema: Value = serde_json::from_str(SCHEMA).expect("embedded schema is JSON");
     let mut v = Validator {
         root: &schema,
@@ -499,13 +484,8 @@ pub fn parse(text: &str) -> Result<Solution, Vec<Diagnostic>> {
     if !v.out.is_empty() {
         return Err(v.out);
     }
-    let sol: Solution = serde_json::from_value(value).map_err(|e| {
-        vec![Diagnostic {
-            line: None,
-            path: "(spec)".into(),
-            message: e.to_string(),
-        }]
-    })?;
+    let sol: Solution =
+        serde_json::from_value(value).map_err(|e| vec![problem(None, "(spec)", e.to_string())])?;
     let mut refs = names(&sol);
     refs.extend(references(&sol));
     if !refs.is_empty() {
@@ -513,11 +493,7 @@ pub fn parse(text: &str) -> Result<Solution, Vec<Diagnostic>> {
             .into_iter()
             .map(|(path, message)| {
                 let line = v.line_of(&path);
-                Diagnostic {
-                    line,
-                    path,
-                    message,
-                }
+                problem(line, path, message)
             })
             .collect());
     }

@@ -13,6 +13,7 @@ pub mod patch_strategic;
 pub mod prefix_suffix;
 pub mod replacements;
 pub mod replicas;
+pub mod schema;
 pub mod selector;
 pub mod vars;
 

@@ -121,12 +121,10 @@ fn canonical_field(key: &str) -> &str {
 
 /// Fields the later engine issue will implement; refused clearly rather than ignored.
 const NOT_YET: &[&str] = &[
-    "crds",
     "helmCharts",
     "helmGlobals",
     "helmChartInflationGenerator",
     "validators",
-    "openapi",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -256,6 +254,10 @@ pub struct Kustomization {
     pub components: Vec<String>,
     /// `configurations:` files: transformer configurations (custom field specs).
     pub configurations: Vec<String>,
+    /// `crds:` files: OpenAPI definitions whose `x-kubernetes-*` extensions add field specs.
+    pub crds: Vec<String>,
+    /// `openapi:` (`path`: a custom schema file, or `version`: a built-in schema).
+    pub openapi: Vec<(String, String)>,
     pub namespace: String,
     pub name_prefix: String,
     pub name_suffix: String,
@@ -533,6 +535,8 @@ impl Kustomization {
                 }
                 "components" => k.components = r.list(val, f)?,
                 "configurations" => k.configurations = r.list(val, f)?,
+                "crds" => k.crds = r.list(val, f)?,
+                "openapi" => k.openapi = r.map(val, f)?,
                 "namespace" => k.namespace = r.string(val, f)?,
                 "namePrefix" => k.name_prefix = r.string(val, f)?,
                 "nameSuffix" => k.name_suffix = r.string(val, f)?,
