@@ -64,11 +64,21 @@ fn value() -> impl Strategy<Value = Value> {
 #[test]
 fn reader_survives_a_backslash_at_the_end_of_the_text() {
     // Found by the property below in CI: libyaml-safer panicked on `"\` at the end.
+    // And on `|#---\n  &a ` (a text that ends inside a token).
     for s in ["\"\\", "a: \"x\\", "- \"\\", "'\\", "\\", "[\"\\"] {
         assert!(
             yaml::parse_documents(s).is_err() || s == "\\" || s == "'\\",
             "{s:?}"
         );
+        let _ = yaml::parse_one_lenient(s);
+        let _ = yaml::parse_one_with_lines(s);
+    }
+}
+
+#[test]
+fn reader_survives_texts_that_end_inside_a_token() {
+    for s in ["|#---\n  &a ", "|\n  &a", "[&a ", "key: !tag"] {
+        let _ = yaml::parse_documents(s);
         let _ = yaml::parse_one_lenient(s);
         let _ = yaml::parse_one_with_lines(s);
     }

@@ -8,6 +8,30 @@ use saphyr_parser::{Event, Marker, ScalarStyle, ScanError, Span, Tag};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+thread_local! {
+    /// Set while libyaml-safer runs on this thread, so the panic hook stays silent.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic inside it into `None` without printing the panic message
+/// (a panic hook installed once stays silent on the thread that is inside `f`, and
+/// defers to the previous hook everywhere else).
+fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
+    QUIET.with(|q| q.set(false));
+    out
+}
+
 /// yaml.v3's limit on nesting (`max_flow_level` and `max_indents` in its parser).
 pub const MAX_DEPTH: usize = 10_000;
 
@@ -16,6 +40,8 @@ pub struct LibyamlEvents<'a> {
     anchors: HashMap<String, usize>,
     depth: usize,
     done: bool,
+    /// Where the last event ended (for an error libyaml-safer could not report itself).
+    last: Marker,
 }
 
 impl<'a> LibyamlEvents<'a> {
@@ -32,6 +58,7 @@ impl<'a> LibyamlEvents<'a> {
             anchors: HashMap::new(),
             depth: 0,
             done: false,
+            last: Marker::new(0, 1, 0),
         }
     }
 
@@ -51,15 +78,26 @@ impl<'a> LibyamlEvents<'a> {
         if self.done {
             return None;
         }
-        let ev = match self.parser.parse() {
-            Ok(ev) => ev,
-            Err(e) => {
+        let parsed = quietly(|| self.parser.parse());
+        let ev = match parsed {
+            Some(Ok(ev)) => ev,
+            Some(Err(e)) => {
                 self.done = true;
                 let m = e.problem_mark().unwrap_or_default();
                 return Some(Err(ScanError::new(marker(&m), e.problem().to_string())));
             }
+            None => {
+                // libyaml-safer 0.3 panics (instead of reporting) on some texts that end
+                // in the middle of a token; that is libyaml's "unexpected end of stream".
+                self.done = true;
+                return Some(Err(ScanError::new(
+                    self.last,
+                    "found unexpected end of stream".into(),
+                )));
+            }
         };
         let span = Span::new(marker(&ev.start_mark), marker(&ev.end_mark));
+        self.last = span.end;
         use libyaml_safer::EventData as D;
         let out = match ev.data {
             D::StreamStart { .. } => Event::StreamStart,
