@@ -317,14 +317,7 @@ fn accumulate_target(
             match ldr.fetch_file(path) {
                 Ok(bytes) => {
                     let shown = std::path::PathBuf::from(remote::redact(path));
-                    let mut loaded = resources_from_bytes(&bytes, &shown)?;
-                    if let Some(prefix) = &origin {
-                        let text = file_origin(&origin_join(prefix, path));
-                        for r in &mut loaded {
-                            set_annotation(r, generators::ORIGIN, text.clone());
-                        }
-                    }
-                    append_all(&mut acc.resources, loaded)?;
+                    append_file(acc, &bytes, &shown, path, origin.as_ref())?;
                     continue;
                 }
                 Err(e) => http_error = Some(e),
@@ -342,14 +335,7 @@ fn accumulate_target(
         }
         if http_error.is_none() && ldr.fs.is_file(&full) {
             let bytes = ldr.load(path)?;
-            let mut loaded = resources_from_bytes(&bytes, &full)?;
-            if let Some(prefix) = &origin {
-                let text = file_origin(&origin_join(prefix, path));
-                for r in &mut loaded {
-                    set_annotation(r, generators::ORIGIN, text.clone());
-                }
-            }
-            append_all(&mut acc.resources, loaded)?;
+            append_file(acc, &bytes, &full, path, origin.as_ref())?;
         } else if let Ok(spec) = &repo {
             let child = ldr.remote_child(spec).map_err(|e| listed_in(e, &file))?;
             accumulate_child(&child, acc, warnings, &file, path, origin.as_ref())?;
@@ -458,6 +444,25 @@ fn set_schema(ldr: &Loader, k: &Kustomization, file: &str, top: bool) -> Result<
         file: file.to_string(),
         msg: format!("openapi: {msg}"),
     })
+}
+
+/// The objects of a resource file (read from `shown`, listed as `path`) added to the
+/// accumulation, with their origin when origins are tracked.
+fn append_file(
+    acc: &mut Acc,
+    bytes: &[u8],
+    shown: &Path,
+    path: &str,
+    origin: Option<&String>,
+) -> Result<()> {
+    let mut loaded = resources_from_bytes(bytes, shown)?;
+    if let Some(prefix) = origin {
+        let text = file_origin(&origin_join(prefix, path));
+        for r in &mut loaded {
+            set_annotation(r, generators::ORIGIN, text.clone());
+        }
+    }
+    append_all(&mut acc.resources, loaded)
 }
 
 /// A remote target's error, with the kustomization that lists it.

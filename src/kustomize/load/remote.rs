@@ -633,63 +633,82 @@ mod git {
 mod tests {
     use super::*;
 
-    fn spec(n: &str) -> (String, String, String, String) {
-        let s = RepoSpec::parse(n).unwrap();
-        (s.host, s.repo_path, s.kust_root_path, s.git_ref)
-    }
-
-    fn t(a: &str, b: &str, c: &str, d: &str) -> (String, String, String, String) {
-        (a.into(), b.into(), c.into(), d.into())
-    }
-
-    // Cases from kustomize's repospec_test.go (v5.5.0), by their expected parts.
+    // Cases from kustomize's repospec_test.go (v5.5.0): entry, host, repository path,
+    // kustomization folder, ref.
     #[test]
     fn parses_urls_as_kustomize_does() {
-        assert_eq!(
-            spec("github.com/org/repo//path/to?ref=v1"),
-            t("https://github.com/", "org/repo", "path/to", "v1")
-        );
-        assert_eq!(
-            spec("github.com/org/repo/path/to?version=v2"),
-            t("https://github.com/", "org/repo", "path/to", "v2")
-        );
-        assert_eq!(
-            spec("git@github.com:org/repo.git/path?ref=main"),
-            t("git@github.com:", "org/repo.git", "path", "main")
-        );
-        assert_eq!(
-            spec("https://gitlab.com/group/sub/repo.git//deploy?ref=x"),
-            t("https://gitlab.com/", "group/sub/repo.git", "deploy", "x")
-        );
-        assert_eq!(
-            spec("git::https://host.xz/org/repo//base"),
-            t("https://host.xz/", "org/repo", "base", "")
-        );
-        assert_eq!(
-            spec("ssh://git@github.com/org/repo//a"),
-            t("git@github.com:", "org/repo", "a", "")
-        );
-        assert_eq!(
-            spec("file:///srv/repos/app.git//deploy/base?ref=v1"),
-            t("file://", "/srv/repos/app.git", "deploy/base", "v1")
-        );
-        assert_eq!(
-            spec("file:///srv/repos/app"),
-            t("file://", "/srv/repos/app", "", "")
-        );
-        assert_eq!(
-            spec("https://dev.azure.com/org/project/_git/repo/path?ref=x"),
-            t(
+        let cases = [
+            (
+                "github.com/org/repo//path/to?ref=v1",
+                "https://github.com/",
+                "org/repo",
+                "path/to",
+                "v1",
+            ),
+            (
+                "github.com/org/repo/path/to?version=v2",
+                "https://github.com/",
+                "org/repo",
+                "path/to",
+                "v2",
+            ),
+            (
+                "git@github.com:org/repo.git/path?ref=main",
+                "git@github.com:",
+                "org/repo.git",
+                "path",
+                "main",
+            ),
+            (
+                "https://gitlab.com/group/sub/repo.git//deploy?ref=x",
+                "https://gitlab.com/",
+                "group/sub/repo.git",
+                "deploy",
+                "x",
+            ),
+            (
+                "git::https://host.xz/org/repo//base",
+                "https://host.xz/",
+                "org/repo",
+                "base",
+                "",
+            ),
+            (
+                "ssh://git@github.com/org/repo//a",
+                "git@github.com:",
+                "org/repo",
+                "a",
+                "",
+            ),
+            (
+                "file:///srv/repos/app.git//deploy/base?ref=v1",
+                "file://",
+                "/srv/repos/app.git",
+                "deploy/base",
+                "v1",
+            ),
+            ("file:///srv/repos/app", "file://", "/srv/repos/app", "", ""),
+            (
+                "https://dev.azure.com/org/project/_git/repo/path?ref=x",
                 "https://dev.azure.com/",
                 "org/project/_git/repo",
                 "path",
-                "x"
-            )
-        );
-        assert_eq!(
-            spec("https://github.com/org/repo?ref=v1&timeout=2m&submodules=false").0,
-            "https://github.com/"
-        );
+                "x",
+            ),
+        ];
+        for (entry, host, repo, root, git_ref) in cases {
+            let s = RepoSpec::parse(entry).unwrap();
+            assert_eq!(
+                (
+                    s.host.as_str(),
+                    s.repo_path.as_str(),
+                    s.kust_root_path.as_str(),
+                    s.git_ref.as_str()
+                ),
+                (host, repo, root, git_ref),
+                "{entry}"
+            );
+        }
     }
 
     #[test]

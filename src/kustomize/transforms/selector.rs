@@ -159,20 +159,7 @@ fn is_label_name(s: &str) -> bool {
 /// A label key as Kubernetes validates it: `[prefix/]name`, the prefix a DNS subdomain.
 fn check_key(k: &str) -> Result<()> {
     let ok = match k.split_once('/') {
-        Some((prefix, name)) => {
-            !prefix.is_empty()
-                && prefix.len() <= 253
-                && prefix.split('.').all(|l| {
-                    let b = l.as_bytes();
-                    !b.is_empty()
-                        && b.len() <= 63
-                        && b[0].is_ascii_alphanumeric()
-                        && b[b.len() - 1].is_ascii_alphanumeric()
-                        && b.iter()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-                })
-                && is_label_name(name)
-        }
+        Some((prefix, name)) => crate::names::dns_subdomain(prefix).is_ok() && is_label_name(name),
         None => is_label_name(k),
     };
     if ok {
