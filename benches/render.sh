@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET="$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-target}" && pwd)"
 corpus=${1:-../shared/conformance/gitops-catalog}
-cargo build --release --quiet --examples
+cargo build --release --quiet --bins --examples
 bin=$TARGET/release/manifesto
 python3 - "$corpus" "$bin" "$TARGET" <<'PY'
 import os, resource, subprocess, sys, time

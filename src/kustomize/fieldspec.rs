@@ -256,9 +256,10 @@ pub struct TransformerConfig {
     /// Whether anything beyond the built-in tables was merged in (merging the built-in
     /// configuration into itself, as every kustomization does, is then skipped).
     custom: bool,
-    tables: std::collections::BTreeMap<&'static str, Vec<FieldSpec>>,
+    /// Shared until changed: every kustomization starts from the same built-in tables.
+    tables: std::sync::Arc<std::collections::BTreeMap<&'static str, Vec<FieldSpec>>>,
     /// Referred kind → the fields that name an object of that kind.
-    pub name_refs: Vec<(Gvk, Vec<FieldSpec>)>,
+    pub name_refs: std::sync::Arc<Vec<(Gvk, Vec<FieldSpec>)>>,
 }
 
 impl TransformerConfig {
@@ -273,7 +274,7 @@ impl TransformerConfig {
         CFG.get_or_init(|| {
             let mut c = TransformerConfig::default();
             for (_, t) in FS_TABLES {
-                c.tables.insert(t, builtin(t));
+                std::sync::Arc::make_mut(&mut c.tables).insert(t, builtin(t));
             }
             for (referred, fs) in builtin_rows("namereference") {
                 let mut it = referred.splitn(3, '/');
@@ -282,9 +283,12 @@ impl TransformerConfig {
                     version: it.next().unwrap_or("").into(),
                     kind: it.next().unwrap_or("").into(),
                 };
-                match c.name_refs.iter_mut().find(|(g, _)| *g == gvk) {
+                match std::sync::Arc::make_mut(&mut c.name_refs)
+                    .iter_mut()
+                    .find(|(g, _)| *g == gvk)
+                {
                     Some((_, v)) => v.push(fs),
-                    None => c.name_refs.push((gvk, vec![fs])),
+                    None => std::sync::Arc::make_mut(&mut c.name_refs).push((gvk, vec![fs])),
                 }
             }
             // kustomize sorts its default configuration as it reads it.
@@ -324,7 +328,7 @@ impl TransformerConfig {
             if let Some((_, t)) = FS_TABLES.iter().find(|(key, _)| key == k) {
                 let specs = list(k, x)?;
                 let merged = merge_all(Vec::new(), specs).map_err(|e| format!("{k}: {e}"))?;
-                c.tables.insert(t, merged);
+                std::sync::Arc::make_mut(&mut c.tables).insert(t, merged);
             } else if k == "nameReference" {
                 let items = match x {
                     Value::Null => Vec::new(),
@@ -459,17 +463,22 @@ impl TransformerConfig {
 
     /// Adds one field spec to a table (kustomize's `Add…FieldSpec`: merged, not repeated).
     fn add_spec(&mut self, table: &'static str, fs: FieldSpec) -> Result<(), String> {
-        let list = self.tables.entry(table).or_default();
+        let list = std::sync::Arc::make_mut(&mut self.tables)
+            .entry(table)
+            .or_default();
         *list = merge_all(std::mem::take(list), vec![fs])?;
         Ok(())
     }
 
     fn merge_name_ref(&mut self, gvk: Gvk, specs: Vec<FieldSpec>) -> Result<(), String> {
-        match self.name_refs.iter_mut().find(|(g, _)| *g == gvk) {
+        match std::sync::Arc::make_mut(&mut self.name_refs)
+            .iter_mut()
+            .find(|(g, _)| *g == gvk)
+        {
             Some((_, v)) => {
                 *v = merge_all(std::mem::take(v), specs)?;
             }
-            None => self.name_refs.push((gvk, specs)),
+            None => std::sync::Arc::make_mut(&mut self.name_refs).push((gvk, specs)),
         }
         Ok(())
     }
@@ -505,11 +514,13 @@ impl TransformerConfig {
 
     fn merge_slow(&mut self, other: &TransformerConfig) -> Result<(), String> {
         self.custom |= other.custom;
-        for (t, specs) in &other.tables {
-            let mine = self.tables.entry(t).or_default();
+        for (t, specs) in other.tables.iter() {
+            let mine = std::sync::Arc::make_mut(&mut self.tables)
+                .entry(t)
+                .or_default();
             *mine = merge_all(std::mem::take(mine), specs.clone())?;
         }
-        for (gvk, specs) in &other.name_refs {
+        for (gvk, specs) in other.name_refs.iter() {
             self.merge_name_ref(gvk.clone(), specs.clone())?;
         }
         self.sort();
@@ -519,10 +530,10 @@ impl TransformerConfig {
     fn sort(&mut self) {
         // Go's sort.Sort by Gvk.IsLessThan (kind order, then group_version_kind); a stable
         // sort here keeps equal kinds in the order they came.
-        for v in self.tables.values_mut() {
+        for v in std::sync::Arc::make_mut(&mut self.tables).values_mut() {
             v.sort_by_cached_key(|f| f.gvk.sort_key());
         }
-        self.name_refs.sort_by_cached_key(|(g, _)| g.sort_key());
+        std::sync::Arc::make_mut(&mut self.name_refs).sort_by_cached_key(|(g, _)| g.sort_key());
     }
 }
 

@@ -11,9 +11,25 @@ fn anchored(p: &str) -> Result<Option<Regex>> {
     if p.is_empty() {
         return Ok(None);
     }
-    Regex::new(&format!("^(?:{p})$"))
-        .map(Some)
-        .map_err(|e| Error::msg(format!("invalid selector pattern {p:?}: {e}")))
+    // Compiling a pattern costs far more than matching it, and the same targets come back
+    // in every overlay: compiled patterns are kept per thread (a bounded cache).
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Regex>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(re) = COMPILED.with(|c| c.borrow().get(p).cloned()) {
+        return Ok(Some(re));
+    }
+    let re = Regex::new(&format!("^(?:{p})$"))
+        .map_err(|e| Error::msg(format!("invalid selector pattern {p:?}: {e}")))?;
+    COMPILED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 4096 {
+            c.clear();
+        }
+        c.insert(p.to_string(), re.clone());
+    });
+    Ok(Some(re))
 }
 
 fn matches(re: &Option<Regex>, s: &str) -> bool {
