@@ -7,9 +7,22 @@ use crate::kustomize::resmap::resource::Resource;
 use crate::kustomize::types::Selector;
 use regex::Regex;
 
-fn anchored(p: &str) -> Result<Option<Regex>> {
+/// A selector field: anything (empty), a literal (no regex syntax: compared as text, the
+/// common case), or an anchored regex.
+enum Pattern {
+    Any,
+    Literal(String),
+    Re(Regex),
+}
+
+fn anchored(p: &str) -> Result<Pattern> {
     if p.is_empty() {
-        return Ok(None);
+        return Ok(Pattern::Any);
+    }
+    if !p.contains([
+        '\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$',
+    ]) {
+        return Ok(Pattern::Literal(p.to_string()));
     }
     // Compiling a pattern costs far more than matching it, and the same targets come back
     // in every overlay: compiled patterns are kept per thread (a bounded cache).
@@ -18,7 +31,7 @@ fn anchored(p: &str) -> Result<Option<Regex>> {
             std::cell::RefCell::new(std::collections::HashMap::new());
     }
     if let Some(re) = COMPILED.with(|c| c.borrow().get(p).cloned()) {
-        return Ok(Some(re));
+        return Ok(Pattern::Re(re));
     }
     let re = Regex::new(&format!("^(?:{p})$"))
         .map_err(|e| Error::msg(format!("invalid selector pattern {p:?}: {e}")))?;
@@ -29,11 +42,15 @@ fn anchored(p: &str) -> Result<Option<Regex>> {
         }
         c.insert(p.to_string(), re.clone());
     });
-    Ok(Some(re))
+    Ok(Pattern::Re(re))
 }
 
-fn matches(re: &Option<Regex>, s: &str) -> bool {
-    re.as_ref().is_none_or(|r| r.is_match(s))
+fn matches(p: &Pattern, s: &str) -> bool {
+    match p {
+        Pattern::Any => true,
+        Pattern::Literal(l) => l == s,
+        Pattern::Re(r) => r.is_match(s),
+    }
 }
 
 /// Indices of the resources the selector picks, in map order.
