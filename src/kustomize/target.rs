@@ -143,32 +143,56 @@ fn legacy_sort<S: AsRef<str>>(resources: &mut [Resource], first: &[S], last: &[S
             s.to_string()
         }
     };
-    let id_key = |r: &Resource| {
-        format!(
-            "{}|{}|{}",
-            r.gvk(),
-            or(r.namespace(), "~X"),
-            or(r.name(), "~N")
-        )
-    };
-    resources.sort_by(|a, b| {
-        let (ga, gb) = (a.gvk(), b.gvk());
+    // Everything a comparison reads is worked out once per object (not once per
+    // comparison: the sort makes n log n of them).
+    struct Key {
+        gvk: resid::Gvk,
+        rank: i64,
+        gvk_text: String,
+        id: String,
+    }
+    let keys: Vec<Key> = resources
+        .iter()
+        .map(|r| {
+            let gvk = r.gvk();
+            Key {
+                rank: resid::kind_rank_in(&gvk.kind, first, last),
+                gvk_text: gvk.stable_sort_string(),
+                id: format!("{}|{}|{}", gvk, or(r.namespace(), "~X"), or(r.name(), "~N")),
+                gvk,
+            }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..resources.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ka, kb) = (&keys[a], &keys[b]);
+        let (ga, gb) = (&ka.gvk, &kb.gvk);
         if ga != gb {
-            let rank = |kind: &str| resid::kind_rank_in(kind, first, last);
-            let (ra, rb) = (rank(&ga.kind), rank(&gb.kind));
-            if ra != rb {
-                return ra.cmp(&rb);
+            if ka.rank != kb.rank {
+                return ka.rank.cmp(&kb.rank);
             }
             if ga.kind == "Namespace"
                 && gb.kind == "Namespace"
                 && (ga.group.is_empty() || gb.group.is_empty())
             {
-                return gb.stable_sort_string().cmp(&ga.stable_sort_string());
+                return kb.gvk_text.cmp(&ka.gvk_text);
             }
-            return ga.stable_sort_string().cmp(&gb.stable_sort_string());
+            return ka.gvk_text.cmp(&kb.gvk_text);
         }
-        id_key(a).cmp(&id_key(b))
+        ka.id.cmp(&kb.id)
     });
+    // Move each object to its place: `dest[i]` is where the object now at `i` goes.
+    let mut dest = vec![0; order.len()];
+    for (p, &old) in order.iter().enumerate() {
+        dest[old] = p;
+    }
+    for i in 0..dest.len() {
+        while dest[i] != i {
+            let j = dest[i];
+            resources.swap(i, j);
+            dest.swap(i, j);
+        }
+    }
 }
 
 fn load_kustomization(ldr: &Loader) -> Result<(Kustomization, String)> {
