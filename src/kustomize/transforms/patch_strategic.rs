@@ -182,19 +182,10 @@ fn merge(
             {
                 // The patch's list is its own destination: elements the walk never
                 // reaches keep their directives, as kubectl prints them.
-                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
                 Ok(Some(associative(p.to_vec(), p, &keys, schema, path)?))
             }
             ListMode::Primitive => Ok(fresh(patch).map(|v| match v {
-                Value::Array(a) => {
-                    let mut out: Vec<Value> = Vec::new();
-                    for x in a {
-                        if !out.contains(&x) {
-                            out.push(x);
-                        }
-                    }
-                    Value::Array(out)
-                }
+                Value::Array(a) => Value::Array(distinct(a)),
                 other => other,
             })),
             _ => Ok(fresh(patch)),
@@ -231,19 +222,8 @@ fn normalize(
         }
         Value::Array(a) => match schema.list_mode(path) {
             ListMode::Replace => Ok(Value::Array(a)),
-            ListMode::Primitive => {
-                let mut out: Vec<Value> = Vec::new();
-                for x in a {
-                    if !out.contains(&x) {
-                        out.push(x);
-                    }
-                }
-                Ok(Value::Array(out))
-            }
-            ListMode::Keys(keys) => {
-                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-                associative(a, &[], &keys, schema, path)
-            }
+            ListMode::Primitive => Ok(Value::Array(distinct(a))),
+            ListMode::Keys(keys) => associative(a, &[], &keys, schema, path),
         },
         other => Ok(other),
     }
@@ -267,19 +247,8 @@ fn merge_list(
         ListMode::Replace => Ok(Value::Array(patch.to_vec())),
         // kustomize merges with "prepend": the patch's elements come first, in patch
         // order, then the destination's remaining elements in theirs.
-        ListMode::Primitive => {
-            let mut out: Vec<Value> = Vec::new();
-            for v in patch.iter().chain(dest.iter()) {
-                if !out.contains(v) {
-                    out.push(v.clone());
-                }
-            }
-            Ok(Value::Array(out))
-        }
-        ListMode::Keys(keys) => {
-            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            associative(dest, patch, &keys, schema, path)
-        }
+        ListMode::Primitive => Ok(Value::Array(distinct(patch.iter().cloned().chain(dest)))),
+        ListMode::Keys(keys) => associative(dest, patch, &keys, schema, path),
     }
 }
 
@@ -292,10 +261,11 @@ fn merge_list(
 fn associative(
     mut dest: Vec<Value>,
     patch: &[Value],
-    keys: &[&str],
+    keys: &[String],
     schema: &Schema,
     path: &mut Vec<String>,
 ) -> std::result::Result<Value, String> {
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let mut patch: Vec<Value> = patch.to_vec();
     let text = |e: &Value, k: &str| -> Option<String> {
         match e.as_object().and_then(|m| m.get(k)) {
@@ -388,12 +358,7 @@ fn associative(
             (None, Some(pe)) => merge(None, &pe, schema, path)?,
             (None, None) => None,
         };
-        let deleted = match &val {
-            None | Some(Value::Null) => true,
-            Some(Value::Object(m)) => m.is_empty(),
-            _ => false,
-        };
-        if deleted {
+        if val.as_ref().is_none_or(is_null_or_empty) {
             // ElementSetter without an element: the matching original elements go.
             set_element(&mut dest, None, &valid_keys, &valid_values);
             continue;
@@ -454,6 +419,26 @@ fn match_values(a: &[String], b: &[String]) -> Option<Vec<String>> {
     common.then_some(out)
 }
 
+/// A primitive merge list's values, each once, in first-seen order.
+fn distinct(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// What kyaml treats as no element: null or an empty mapping.
+fn is_null_or_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
 /// kyaml's `ElementSetter` on a list: empty elements dropped; every element whose fields
 /// match the values (an empty value: the field is there) replaced by `element`, or removed
 /// when there is none; `element` appended when nothing matched.
@@ -461,12 +446,7 @@ fn set_element(list: &mut Vec<Value>, element: Option<Value>, keys: &[&str], val
     let mut out = Vec::with_capacity(list.len() + 1);
     let mut found_any = false;
     for item in list.drain(..) {
-        let empty = match &item {
-            Value::Null => true,
-            Value::Object(m) => m.is_empty(),
-            _ => false,
-        };
-        if empty {
+        if is_null_or_empty(&item) {
             continue;
         }
         let Some(m) = item.as_object() else {
