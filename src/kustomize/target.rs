@@ -395,15 +395,15 @@ fn accumulate_target(
     for v in &mut vars {
         v.declared_in = file.clone();
     }
-    // (this kustomization's place seen from the top, its file name) for generated objects.
-    let gen_origin = origin.as_ref().map(|p| {
-        let name = Path::new(&file)
+    // Where this kustomization sits, for the origins of what it generates and transforms.
+    let track = origin.as_ref().map(|p| Tracker {
+        prefix: p.clone(),
+        kust_file: Path::new(&file)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "kustomization.yaml".into());
-        (p.clone(), name)
+            .unwrap_or_else(|| "kustomization.yaml".into()),
     });
-    run_generators(ldr, &k, &file, &mut acc.resources, gen_origin.as_ref())
+    run_generators(ldr, &k, &file, &mut acc.resources, track.as_ref())
         .map_err(|e| in_file(e, &file))?;
     for path in &k.components {
         let child = match RepoSpec::parse(path) {
@@ -414,10 +414,6 @@ fn accumulate_target(
         accumulate_target(&child, acc, warnings, Role::Component)?;
         acc.origin = origin.clone();
     }
-    let track = gen_origin.as_ref().map(|(prefix, kust_file)| Tracker {
-        prefix: prefix.clone(),
-        kust_file: kust_file.clone(),
-    });
     run_transformers(
         ldr,
         &k,
@@ -444,23 +440,11 @@ fn set_schema(ldr: &Loader, k: &Kustomization, file: &str, top: bool) -> Result<
     let custom = match get("path") {
         None => None,
         Some(path) => {
-            let full = ldr.path_of(path);
-            let bytes = ldr.load(path)?;
-            let bad = |msg: String| Error::Load {
-                file: full.clone(),
+            let (full, doc) = load_json_or_yaml(ldr, path, "invalid schema file")?;
+            let table = transforms::schema::from_openapi(&doc).map_err(|msg| Error::Load {
+                file: full,
                 msg: format!("invalid schema file: {msg}"),
-            };
-            let doc = if bytes.first() == Some(&b'{') {
-                serde_json::from_slice::<Value>(&bytes).map_err(|e| bad(e.to_string()))?
-            } else {
-                let text = String::from_utf8(bytes).map_err(|_| bad("not valid UTF-8".into()))?;
-                yaml::parse_one(&text).map_err(|e| Error::Yaml {
-                    file: full.clone(),
-                    line: e.line,
-                    msg: e.message,
-                })?
-            };
-            let table = transforms::schema::from_openapi(&doc).map_err(bad)?;
+            })?;
             Some(std::sync::Arc::new(table))
         }
     };
@@ -468,6 +452,28 @@ fn set_schema(ldr: &Loader, k: &Kustomization, file: &str, top: bool) -> Result<
         file: file.to_string(),
         msg: format!("openapi: {msg}"),
     })
+}
+
+/// A JSON or YAML document file (JSON when it starts with `{`, as kustomize decides for
+/// `crds:` and `openapi:` files), with its path; `what` heads a JSON or UTF-8 error.
+fn load_json_or_yaml(ldr: &Loader, path: &str, what: &str) -> Result<(std::path::PathBuf, Value)> {
+    let full = ldr.path_of(path);
+    let bytes = ldr.load(path)?;
+    let bad = |msg: String| Error::Load {
+        file: full.clone(),
+        msg: format!("{what}: {msg}"),
+    };
+    let doc = if bytes.first() == Some(&b'{') {
+        serde_json::from_slice::<Value>(&bytes).map_err(|e| bad(e.to_string()))?
+    } else {
+        let text = String::from_utf8(bytes).map_err(|_| bad("not valid UTF-8".into()))?;
+        yaml::parse_one(&text).map_err(|e| Error::Yaml {
+            file: full.clone(),
+            line: e.line,
+            msg: e.message,
+        })?
+    };
+    Ok((full, doc))
 }
 
 /// The objects of a resource file (read from `shown`, listed as `path`) added to the
@@ -552,27 +558,11 @@ fn own_config(
     }
     // Then the `crds:` files (kusttarget.go merges them after the configurations).
     for path in &k.crds {
-        let full = ldr.path_of(path);
-        let bytes = ldr.load(path)?;
-        let v = if bytes.first() == Some(&b'{') {
-            serde_json::from_slice::<Value>(&bytes).map_err(|e| Error::Load {
-                file: full.clone(),
-                msg: format!("unable to parse open API definition: {e}"),
-            })?
-        } else {
-            let text = String::from_utf8(bytes).map_err(|_| Error::Load {
-                file: full.clone(),
-                msg: "is not valid UTF-8".into(),
-            })?;
-            yaml::parse_one(&text).map_err(|e| Error::Yaml {
-                file: full.clone(),
-                line: e.line,
-                msg: e.message,
-            })?
-        };
+        let what = "unable to parse open API definition";
+        let (full, v) = load_json_or_yaml(ldr, path, what)?;
         let c = TransformerConfig::from_crd_definitions(&v).map_err(|msg| Error::Load {
-            file: full.clone(),
-            msg: format!("unable to parse open API definition: {msg}"),
+            file: full,
+            msg: format!("{what}: {msg}"),
         })?;
         cfg.merge(&c).map_err(|msg| Error::Kustomization {
             file: file.to_string(),
@@ -601,14 +591,13 @@ fn in_file(e: Error, file: &str) -> Error {
     }
 }
 
-/// `origin`: (this kustomization's place seen from the top, its file name) when origin
-/// annotations are asked for.
+/// `track`: set when origins are tracked.
 fn run_generators(
     ldr: &Loader,
     k: &Kustomization,
     file: &str,
     ra: &mut Vec<Resource>,
-    origin: Option<&(String, String)>,
+    track: Option<&Tracker>,
 ) -> Result<()> {
     for (secret, list) in [
         (false, &k.config_map_generator),
@@ -636,21 +625,20 @@ fn run_generators(
             let opts = generators::merged_options(&g.options, &k.generator_options);
             let mut r =
                 generators::generate(g, generators::Sources { pairs }, &opts, secret, file)?;
-            if let Some((prefix, name)) = origin {
+            if let Some(t) = track {
                 let kind = if secret {
                     "SecretGenerator"
                 } else {
                     "ConfigMapGenerator"
                 };
-                let text = generator_origin(&origin_join(prefix, name), kind, "");
-                set_annotation(&mut r, generators::ORIGIN, text);
+                set_annotation(&mut r, generators::ORIGIN, t.field(kind));
             }
             generators::absorb(ra, r)?;
         }
     }
     // Then `generators:` entries, as kustomize runs its builtin generators before plugins.
-    for entry in inline_first(&k.generators) {
-        run_builtin_generators(ldr, entry, file, ra, origin)?;
+    for entry in plugin_entries(&k.generators) {
+        run_builtin_generators(ldr, &entry, file, ra, track)?;
     }
     Ok(())
 }
@@ -876,41 +864,52 @@ fn run_transformers(
     if !k.replacements.is_empty() {
         mark(ra, "ReplacementTransformer");
     }
-    for t in inline_first(&k.transformers) {
-        run_builtin_transformer(ldr, t, file, ra, cfg, track)?;
+    for entry in plugin_entries(&k.transformers) {
+        run_builtin_transformer(ldr, &entry, file, ra, cfg, track)?;
     }
     Ok(())
 }
 
-/// The inline objects of a `transformers:` or `generators:` entry, if it is inline.
-fn inline_configs(entry: &str) -> Option<Vec<Value>> {
-    let docs = yaml::parse_documents(entry).ok()?;
-    let values: Vec<Value> = docs
-        .into_iter()
+/// The documents of a YAML text, without the empty ones.
+fn document_values(docs: Vec<yaml::Document>) -> Vec<Value> {
+    docs.into_iter()
         .map(|d| d.value)
         .filter(|v| !v.is_null())
-        .collect();
-    (!values.is_empty() && values.iter().all(|v| matches!(v, Value::Object(_)))).then_some(values)
+        .collect()
 }
 
-/// `transformers:` / `generators:` entries in kustomize's order: the inline ones first, then
-/// the paths (configureExternalTransformers reads inline entries in its loop and
-/// accumulates the paths after it).
-fn inline_first(entries: &[String]) -> Vec<&String> {
-    let (inline, paths): (Vec<&String>, Vec<&String>) =
-        entries.iter().partition(|e| inline_configs(e).is_some());
-    inline.into_iter().chain(paths).collect()
+/// A `transformers:` or `generators:` entry: inline objects, or a path.
+enum PluginEntry<'a> {
+    Inline(Vec<Value>),
+    Path(&'a str),
 }
 
-/// The documents of a `transformers:` or `generators:` entry of the kustomization `file`
-/// (a file, or inline YAML), and whether it was a file.
-fn plugin_configs(ldr: &Loader, entry: &str, file: &str) -> Result<(Vec<Value>, bool)> {
-    // kustomize (configureExternalTransformers) reads the entry as inline objects first;
-    // what does not read as objects is a path, accumulated as a resource: a file, or a
-    // folder whose kustomization renders the configs.
-    if let Some(values) = inline_configs(entry) {
-        return Ok((values, false));
+/// The entries of `transformers:` / `generators:`, each read once, in kustomize's order
+/// (configureExternalTransformers): an entry that reads as objects is inline, and the
+/// inline ones come first; the rest are paths, accumulated after them.
+fn plugin_entries(entries: &[String]) -> Vec<PluginEntry<'_>> {
+    let mut inline = Vec::new();
+    let mut paths = Vec::new();
+    for e in entries {
+        let values = yaml::parse_documents(e).ok().map(document_values);
+        match values {
+            Some(v) if !v.is_empty() && v.iter().all(|x| matches!(x, Value::Object(_))) => {
+                inline.push(PluginEntry::Inline(v))
+            }
+            _ => paths.push(PluginEntry::Path(e)),
+        }
     }
+    inline.extend(paths);
+    inline
+}
+
+/// The plugin configs of an entry of the kustomization `file`: the inline objects, or
+/// those of a file, or those a folder's kustomization renders.
+fn plugin_configs(ldr: &Loader, entry: &PluginEntry, file: &str) -> Result<Vec<Value>> {
+    let entry = match entry {
+        PluginEntry::Inline(values) => return Ok(values.clone()),
+        PluginEntry::Path(p) => *p,
+    };
     let full = ldr.path_of(entry);
     if ldr.fs.is_file(&full) {
         let text = ldr.load_string(entry)?;
@@ -919,18 +918,13 @@ fn plugin_configs(ldr: &Loader, entry: &str, file: &str) -> Result<(Vec<Value>, 
             line: e.line,
             msg: e.message,
         })?;
-        let values = docs
-            .into_iter()
-            .map(|d| d.value)
-            .filter(|v| !v.is_null())
-            .collect();
-        return Ok((values, true));
+        return Ok(document_values(docs));
     }
     if ldr.fs.is_dir(&full) {
         let child = ldr.child(entry)?;
         let mut sub = Acc::default();
         accumulate_target(&child, &mut sub, &mut Vec::new(), Role::Resource)?;
-        return Ok((sub.resources.into_iter().map(|r| r.obj).collect(), true));
+        return Ok(sub.resources.into_iter().map(|r| r.obj).collect());
     }
     Err(Error::Load {
         file: full,
@@ -974,13 +968,12 @@ fn fragment(file: &str, field: &str, value: Value) -> Result<Kustomization> {
 /// generators (apiVersion `builtin`); other plugins are never run.
 fn run_builtin_generators(
     ldr: &Loader,
-    entry: &str,
+    entry: &PluginEntry,
     file: &str,
     ra: &mut Vec<Resource>,
-    origin: Option<&(String, String)>,
+    track: Option<&Tracker>,
 ) -> Result<()> {
-    let (configs, from_file) = plugin_configs(ldr, entry, file)?;
-    for v in configs {
+    for v in plugin_configs(ldr, entry, file)? {
         let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
         let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
         let field = match (api, kind) {
@@ -1013,13 +1006,8 @@ fn run_builtin_generators(
         let k = fragment(file, field, Value::Array(vec![Value::Object(args)]))?;
         let before = ra.len();
         run_generators(ldr, &k, file, ra, None)?;
-        if let Some((prefix, kust_name)) = origin {
-            let configured_in = origin_join(prefix, if from_file { entry } else { kust_name });
-            let plugin_name = md
-                .and_then(|m| m.get("name"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let text = generator_origin(&configured_in, kind, plugin_name);
+        if let Some(t) = track {
+            let text = t.plugin(entry, &v);
             for r in ra.iter_mut().skip(before) {
                 set_annotation(r, generators::ORIGIN, text.clone());
             }
@@ -1031,46 +1019,48 @@ fn run_builtin_generators(
 /// `transformers:` entries that configure kustomize's own builtin transformers.
 fn run_builtin_transformer(
     ldr: &Loader,
-    entry: &str,
+    entry: &PluginEntry,
     file: &str,
     ra: &mut Vec<Resource>,
     cfg: &TransformerConfig,
     track: Option<&Tracker>,
 ) -> Result<()> {
-    let (configs, from_file) = plugin_configs(ldr, entry, file)?;
-    for v in configs {
+    for v in plugin_configs(ldr, entry, file)? {
         run_builtin_transformer_config(ldr, &v, file, ra, cfg)?;
         if let Some(t) = track {
-            let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
-            let name = v
-                .get("metadata")
-                .and_then(|m| m.get("name"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let configured_in = if from_file {
-                entry
-            } else {
-                t.kust_file.as_str()
-            };
-            record_transformation(
-                ra,
-                &generator_origin(&origin_join(&t.prefix, configured_in), kind, name),
-            );
+            record_transformation(ra, &t.plugin(entry, &v));
         }
     }
     Ok(())
 }
 
-/// Where a kustomization sits, seen from the top one, for the origins of its transformers.
+/// Where a kustomization sits, seen from the top one (its folder and file name), for the
+/// origins of what it generates and the transformers it configures.
 struct Tracker {
     prefix: String,
     kust_file: String,
 }
 
 impl Tracker {
-    /// The origin of a transformer a kustomization field configures.
+    /// The origin of a generator or transformer a kustomization field configures.
     fn field(&self, kind: &str) -> String {
         generator_origin(&origin_join(&self.prefix, &self.kust_file), kind, "")
+    }
+
+    /// The origin of a builtin plugin configured by a `generators:`/`transformers:` entry:
+    /// configured in its file (or the kustomization, when inline), by its kind and name.
+    fn plugin(&self, entry: &PluginEntry, config: &Value) -> String {
+        let configured_in = match entry {
+            PluginEntry::Path(p) => p,
+            PluginEntry::Inline(_) => self.kust_file.as_str(),
+        };
+        let kind = config.get("kind").and_then(Value::as_str).unwrap_or("");
+        let name = config
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        generator_origin(&origin_join(&self.prefix, configured_in), kind, name)
     }
 }
 
