@@ -676,12 +676,7 @@ fn patch_target(ra: &[Resource], patch: &Resource) -> Result<usize> {
 
 fn apply_sm(ra: &mut Vec<Resource>, i: usize, patch: &Resource) -> Result<()> {
     patch_strategic::apply(&mut ra[i], patch)?;
-    let empty = match &ra[i].obj {
-        Value::Object(m) => m.is_empty(),
-        Value::Null => true,
-        _ => false,
-    };
-    if empty {
+    if yaml::is_null_or_empty(&ra[i].obj) {
         ra.remove(i);
     }
     Ok(())

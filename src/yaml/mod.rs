@@ -17,6 +17,16 @@ pub use parse::{
     parse_one_with_lines,
 };
 
+/// Null or an empty mapping: what kustomize reads as no object (an empty document, a
+/// deleted list element).
+pub fn is_null_or_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
 /// The string at a path of mapping keys, or "" when missing or not a string.
 pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
     let mut cur = v;

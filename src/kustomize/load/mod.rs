@@ -306,12 +306,7 @@ pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> 
     let mut queue: Vec<(Value, usize)> = docs.into_iter().map(|d| (d.value, d.line)).collect();
     queue.reverse();
     while let Some((v, line)) = queue.pop() {
-        let is_empty = match &v {
-            Value::Null => true,
-            Value::Object(m) => m.is_empty(),
-            _ => false,
-        };
-        if is_empty {
+        if yaml::is_null_or_empty(&v) {
             continue;
         }
         let Value::Object(m) = &v else {

@@ -5,7 +5,7 @@
 
 use crate::kustomize::error::{Error, Result};
 use crate::kustomize::resmap::resource::{Resource, scalar_string};
-use crate::yaml::{Map, Value};
+use crate::yaml::{Map, Value, is_null_or_empty};
 
 use super::schema::{KindLists, ListMode};
 use std::sync::Arc;
@@ -428,15 +428,6 @@ fn distinct(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
         }
     }
     out
-}
-
-/// What kyaml treats as no element: null or an empty mapping.
-fn is_null_or_empty(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Object(m) => m.is_empty(),
-        _ => false,
-    }
 }
 
 /// kyaml's `ElementSetter` on a list: empty elements dropped; every element whose fields
