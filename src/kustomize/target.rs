@@ -353,7 +353,7 @@ fn accumulate_target(
             if repo.is_err() {
                 return Err(Error::Load {
                     file: std::path::PathBuf::from(remote::redact(path)),
-                    msg: format!("resource in {file}: {}", e.message()),
+                    msg: format!("resource in {file}: {e}"),
                 });
             }
         }

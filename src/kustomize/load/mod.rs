@@ -87,7 +87,7 @@ impl<'a> Loader<'a> {
     }
 
     /// An http(s) file's bytes (kustomize loads any `Load` path that is a URL over HTTP).
-    pub fn fetch_file(&self, url: &str) -> std::result::Result<Vec<u8>, remote::FileError> {
+    pub fn fetch_file(&self, url: &str) -> std::result::Result<Vec<u8>, String> {
         self.fetcher.get(url)
     }
 
@@ -157,7 +157,7 @@ impl<'a> Loader<'a> {
         if remote::is_remote_file(rel) {
             return self.fetch_file(rel).map_err(|e| Error::Load {
                 file: PathBuf::from(remote::redact(rel)),
-                msg: e.message().to_string(),
+                msg: e,
             });
         }
         let path = self.path_of(rel);

@@ -292,10 +292,12 @@ pub struct Settings {
     pub offline: bool,
 }
 
-/// Fetches remote targets for one build; each URL is fetched at most once per build.
+/// Fetches remote targets for one build; each repository ref is fetched at most once per
+/// build, and files share one HTTP agent (its connections and TLS set-up).
 pub struct Fetcher {
     settings: Settings,
     trees: Mutex<HashMap<(String, String), PathBuf>>,
+    agent: std::sync::OnceLock<ureq::Agent>,
 }
 
 impl Fetcher {
@@ -303,6 +305,7 @@ impl Fetcher {
         Fetcher {
             settings,
             trees: Mutex::new(HashMap::new()),
+            agent: std::sync::OnceLock::new(),
         }
     }
 
@@ -347,37 +350,33 @@ impl Fetcher {
     }
 
     /// A remote file's bytes (kustomize's `httpClientGetContent`): a status other than 2xx
-    /// is an error; the body is cached so that `--offline` can read it later.
-    pub fn get(&self, url: &str) -> Result<Vec<u8>, FileError> {
-        let cache = self.cache_dir().map_err(FileError::Other)?;
-        let cached = cache
-            .join("files")
-            .join(&hex(&Sha256::digest(url.as_bytes()))[..32]);
+    /// is an error; the body is cached so that `--offline` can read it later. (Whatever
+    /// the error, the caller tries a URL that names a repository as one, as kustomize
+    /// ends up doing.)
+    pub fn get(&self, url: &str) -> Result<Vec<u8>, String> {
+        let cache = self.cache_dir()?;
+        let cached = cache.join("files").join(cache_key(url));
         if self.settings.offline {
             return crate::write::read_regular(&cached, crate::write::MAX_INPUT).map_err(|_| {
-                FileError::Other(format!(
+                format!(
                     "not in the cache ({}) and --offline forbids fetching it",
                     cache.display()
-                ))
+                )
             });
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(DEFAULT_TIMEOUT))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut resp = agent
-            .get(url)
-            .call()
-            .map_err(|e| FileError::Transport(e.to_string()))?;
+        let agent = self.agent.get_or_init(|| {
+            ureq::Agent::config_builder()
+                .timeout_global(Some(DEFAULT_TIMEOUT))
+                .http_status_as_error(false)
+                .build()
+                .into()
+        });
+        let mut resp = agent.get(url).call().map_err(|e| e.to_string())?;
         let status = resp.status().as_u16();
         if !(200..=299).contains(&status) {
-            return Err(FileError::Status(
-                status,
-                format!(
-                    "HTTP status code {status} ({})",
-                    resp.status().canonical_reason().unwrap_or("")
-                ),
+            return Err(format!(
+                "HTTP status code {status} ({})",
+                resp.status().canonical_reason().unwrap_or("")
             ));
         }
         let body = resp
@@ -385,7 +384,7 @@ impl Fetcher {
             .with_config()
             .limit(crate::write::MAX_INPUT)
             .read_to_vec()
-            .map_err(|e| FileError::Transport(format!("reading the body: {e}")))?;
+            .map_err(|e| format!("reading the body: {e}"))?;
         // The cache is best effort: a build does not fail because it could not be written.
         let _ = std::fs::create_dir_all(cached.parent().unwrap_or(&cache))
             .and_then(|_| crate::write::write_file(&cached, &body).map_err(std::io::Error::other));
@@ -393,21 +392,9 @@ impl Fetcher {
     }
 }
 
-/// Why a remote file could not be read: kustomize stops at an HTTP status error, but
-/// tries a URL it could not reach at all as a git repository.
-#[derive(Debug)]
-pub enum FileError {
-    Status(u16, String),
-    Transport(String),
-    Other(String),
-}
-
-impl FileError {
-    pub fn message(&self) -> &str {
-        match self {
-            FileError::Status(_, m) | FileError::Transport(m) | FileError::Other(m) => m,
-        }
-    }
+/// A URL's name in the cache: the start of its SHA-256, in hex.
+fn cache_key(url: &str) -> String {
+    hex(&Sha256::digest(url.as_bytes()))[..32].to_string()
 }
 
 fn ref_name(spec: &RepoSpec) -> &str {
@@ -427,12 +414,11 @@ mod git {
     //! in the cache, and writes that commit's tree out once, to `trees/<commit>`.
 
     use super::{RepoSpec, hex, ref_name};
-    use sha2::{Digest, Sha256};
     use std::path::{Path, PathBuf};
 
     pub fn tree(cache: &Path, spec: &RepoSpec, offline: bool) -> Result<PathBuf, String> {
         let url = spec.clone_spec();
-        let key = hex(&Sha256::digest(url.as_bytes()))[..32].to_string();
+        let key = super::cache_key(&url);
         let repos = cache.join("git");
         std::fs::create_dir_all(&repos)
             .map_err(|e| format!("creating the cache {}: {e}", repos.display()))?;
