@@ -11,7 +11,23 @@ pub struct FieldSpec {
     pub create: bool,
 }
 
-const TABLES: &str = include_str!("builtin/fieldspecs.tsv");
+/// One row of the built-in tables: table, referred group/version/kind (name references
+/// only), group, version, kind, path, create.
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+);
+
+/// The built-in tables (kustomize v5.5.0's `builtinpluginconsts`), from the reviewed file
+/// `builtin/fieldspecs.tsv` turned into static rows by `build.rs`. They are stored in the
+/// order kustomize's sort and first merge leave them, so that start-up only copies them:
+/// the tests `stored_tables_are_sorted` and `first_merge_keeps_the_stored_tables` hold that.
+const ROWS: &[Row] = include!(concat!(env!("OUT_DIR"), "/fieldspecs.rs"));
 
 impl FieldSpec {
     /// Reads a field spec strictly, as a kustomization's `fields:` holds one.
@@ -54,47 +70,22 @@ pub fn builtin(table: &str) -> Vec<FieldSpec> {
     builtin_rows(table).map(|(_, fs)| fs).collect()
 }
 
-/// Every row of the built-in tables, parsed once per process: (table, referred kind, spec).
-fn all_rows() -> &'static [(&'static str, &'static str, FieldSpec)] {
-    static ROWS: std::sync::OnceLock<Vec<(&'static str, &'static str, FieldSpec)>> =
-        std::sync::OnceLock::new();
-    ROWS.get_or_init(|| {
-        TABLES
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let c: Vec<&'static str> = l.split('\t').collect();
-                if c.len() < 7 {
-                    return None;
-                }
-                let d = |s: &str| {
-                    if s == "-" {
-                        String::new()
-                    } else {
-                        s.to_string()
-                    }
-                };
-                let fs = FieldSpec {
-                    gvk: Gvk {
-                        group: d(c[2]),
-                        version: d(c[3]),
-                        kind: d(c[4]),
-                    },
-                    path: c[5].to_string(),
-                    create: c[6] == "create",
-                };
-                Some((c[0], c[1], fs))
-            })
-            .collect()
-    })
-}
-
 /// Rows of a built-in table with their referred kind (name references only).
-pub fn builtin_rows(table: &str) -> impl Iterator<Item = (String, FieldSpec)> + '_ {
-    all_rows()
-        .iter()
-        .filter(move |(t, _, _)| *t == table)
-        .map(|(_, r, fs)| (r.to_string(), fs.clone()))
+pub fn builtin_rows(table: &str) -> impl Iterator<Item = (&'static str, FieldSpec)> + '_ {
+    ROWS.iter().filter(move |r| r.0 == table).map(
+        |&(_, referred, group, version, kind, path, create)| {
+            let fs = FieldSpec {
+                gvk: Gvk {
+                    group: group.into(),
+                    version: version.into(),
+                    kind: kind.into(),
+                },
+                path: path.into(),
+                create,
+            };
+            (referred, fs)
+        },
+    )
 }
 
 /// Splits a field path on `/`, keeping `\/` as a literal slash.
@@ -231,6 +222,29 @@ mod tests {
         );
         assert!(builtin_rows("namereference").count() > 100);
     }
+
+    #[test]
+    fn stored_tables_are_sorted() {
+        let stored = TransformerConfig::builtin_ref();
+        let mut sorted = stored.clone();
+        sorted.sort();
+        assert_eq!(
+            &sorted, stored,
+            "fieldspecs.tsv must be stored in kustomize's sort order"
+        );
+    }
+
+    #[test]
+    fn first_merge_keeps_the_stored_tables() {
+        let stored = TransformerConfig::builtin_ref();
+        let mut merged = TransformerConfig::default();
+        merged.merge_slow(stored).unwrap();
+        merged.custom = false;
+        assert_eq!(
+            &merged, stored,
+            "the first merge must leave the stored tables as they are"
+        );
+    }
 }
 
 /// Tables of a transformer configuration that hold plain field-spec lists, by the key a
@@ -251,7 +265,7 @@ const FS_TABLES: &[(&str, &str)] = &[
 /// kustomize's TransformerConfig: which fields each built-in transformer touches, the
 /// built-in tables merged with a kustomization's `configurations:` files and with those
 /// of the kustomizations below it (builtinconfig/transformerconfig.go).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransformerConfig {
     /// Whether anything beyond the built-in tables was merged in (merging the built-in
     /// configuration into itself, as every kustomization does, is then skipped).
@@ -291,8 +305,8 @@ impl TransformerConfig {
                     None => std::sync::Arc::make_mut(&mut c.name_refs).push((gvk, vec![fs])),
                 }
             }
-            // kustomize sorts its default configuration as it reads it.
-            c.sort();
+            // kustomize sorts its default configuration as it reads it; the stored tables
+            // are in that order already (see TABLES).
             c
         })
     }
@@ -491,16 +505,10 @@ impl TransformerConfig {
             return Ok(());
         }
         if empty(self) && !other.custom {
-            // The first merge of the built-in configuration, made once per process.
-            static FIRST: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
-            *self = FIRST
-                .get_or_init(|| {
-                    let mut c = TransformerConfig::default();
-                    c.merge_slow(TransformerConfig::builtin_ref())
-                        .expect("the built-in tables merge");
-                    c
-                })
-                .clone();
+            // The first merge of the built-in configuration: kustomize's MergeAll into an
+            // empty configuration drops specs that an earlier one already selects, and the
+            // stored tables have none (see TABLES), so it is the built-in one itself.
+            *self = TransformerConfig::builtin();
             return Ok(());
         }
         if !empty(self) && !self.custom && !other.custom {
