@@ -3,6 +3,7 @@
 //! (`kustomize::load::remote`).
 
 pub mod catalog;
+pub mod cluster;
 pub mod diag;
 pub mod kustomize;
 pub mod names;

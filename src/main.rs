@@ -27,6 +27,8 @@ enum Command {
     Schema,
     /// Render a kustomization directory, byte-for-byte as kustomize v5.5.0
     Build(cli::build::Args),
+    /// Compare desired objects with a cluster or an offline snapshot (exit 1: differences)
+    Diff(cli::diff::Args),
     /// The built-in operator catalog: list, show, render, bump
     #[command(subcommand)]
     Catalog(cli::catalog::Cmd),
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Build(a) => cli::build::run(a),
+        Command::Diff(a) => cli::diff::run(a),
         Command::Seal(a) => cli::seal::run(a),
         Command::Catalog(c) => cli::catalog::run(c),
         Command::Scaffold(a) => cli::scaffold::run(a),

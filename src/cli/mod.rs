@@ -20,6 +20,8 @@ pub(crate) use {out, outln};
 
 pub mod build;
 pub mod catalog;
+pub mod cluster;
+pub mod diff;
 pub mod docs;
 pub mod scaffold;
 pub mod seal;

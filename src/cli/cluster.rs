@@ -1,0 +1,98 @@
+//! Cluster flags shared by the commands that reach a cluster (kubectl's names), and the
+//! reading of the live objects a diff compares with.
+
+use anyhow::{Result, bail};
+use manifesto::cluster::client::{Cluster, ConnectOptions};
+use manifesto::cluster::requests::ApiResource;
+use manifesto::cluster::scope::Scopes;
+use manifesto::yaml::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ClusterArgs {
+    /// kubeconfig file [default: $KUBECONFIG (a list), else ~/.kube/config, else in-cluster]
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context [default: its current context]
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Time allowed for each request, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
+}
+
+pub fn connect(args: &ClusterArgs) -> Result<Cluster> {
+    Ok(Cluster::connect(&ConnectOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        timeout: Some(Duration::from_secs(args.request_timeout.max(1))),
+        concurrency: 8,
+    })?)
+}
+
+/// Reads from the cluster the live objects of every kind and namespace `desired` holds
+/// (one LIST per kind and namespace), after giving namespaced objects without one the
+/// namespace `-n`, the Application's, or the context's. Kinds the server does not serve
+/// are fine when their CRD is desired too (their objects are creations).
+pub fn live_for(
+    args: &ClusterArgs,
+    namespace: Option<&str>,
+    desired: &mut [Value],
+    app_namespace: Option<&str>,
+    scopes: &mut Scopes,
+) -> Result<Vec<Value>> {
+    let cluster = connect(args)?;
+    let groups: BTreeSet<String> = desired
+        .iter()
+        .map(|o| {
+            let api = o.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+            api.rsplit_once('/')
+                .map(|(g, _)| g.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let groups: Vec<String> = groups.into_iter().collect();
+    let disc = cluster.discover(&groups)?;
+    for r in disc.by_kind.values() {
+        scopes.set(&r.group, &r.kind, !r.namespaced);
+    }
+    let ns = namespace
+        .or(app_namespace)
+        .unwrap_or(cluster.default_namespace())
+        .to_string();
+    scopes.resolve(desired, &ns);
+    let mut wanted: BTreeSet<(String, String, Option<String>)> = BTreeSet::new();
+    let mut resources: Vec<(ApiResource, Option<String>)> = Vec::new();
+    let desired_crds: BTreeSet<(String, String)> = desired
+        .iter()
+        .filter(|o| o.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition"))
+        .filter_map(|o| {
+            let s = o.get("spec")?;
+            Some((
+                s.get("group")?.as_str()?.to_string(),
+                s.get("names")?.get("kind")?.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    for o in desired.iter() {
+        let key = manifesto::cluster::normalize::ObjectKey::of(o);
+        match disc.find(&key.group, &key.kind) {
+            Some(r) => {
+                let ns = r.namespaced.then(|| key.namespace.clone());
+                if wanted.insert((key.group.clone(), key.kind.clone(), ns.clone())) {
+                    resources.push((r.clone(), ns));
+                }
+            }
+            None if desired_crds.contains(&(key.group.clone(), key.kind.clone())) => {}
+            None => bail!(
+                "{}: the server has no kind {} in API group {:?} (and no CustomResourceDefinition for it is desired)",
+                key,
+                key.kind,
+                key.group
+            ),
+        }
+    }
+    Ok(cluster.list(&resources)?)
+}

@@ -1,0 +1,108 @@
+//! Diff stage, pure: which kinds are cluster-scoped, and the namespace a desired object
+//! without one lands in (kubectl's: `-n`, else the context's namespace, else `default`).
+//! Knows the built-in kinds and the CRDs it is shown; discovery adds what a cluster serves.
+//! Must not talk to a cluster.
+
+use crate::kustomize::resmap::resid::Gvk;
+use crate::yaml::{Map, Value};
+use std::collections::BTreeMap;
+
+/// (group, kind) → cluster-scoped?
+#[derive(Debug, Clone, Default)]
+pub struct Scopes {
+    known: BTreeMap<(String, String), bool>,
+}
+
+impl Scopes {
+    /// Learns the scope of every CRD among `objects`.
+    pub fn learn_crds<'a>(&mut self, objects: impl IntoIterator<Item = &'a Value>) {
+        for o in objects {
+            if o.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
+                continue;
+            }
+            let spec = o.get("spec");
+            let s = |k: &str| spec.and_then(|s| s.get(k)).and_then(Value::as_str);
+            let kind = spec
+                .and_then(|s| s.get("names"))
+                .and_then(|n| n.get("kind"))
+                .and_then(Value::as_str);
+            if let (Some(group), Some(kind)) = (s("group"), kind) {
+                self.set(group, kind, s("scope") == Some("Cluster"));
+            }
+        }
+    }
+
+    pub fn set(&mut self, group: &str, kind: &str, cluster: bool) {
+        self.known
+            .insert((group.to_string(), kind.to_string()), cluster);
+    }
+
+    /// Whether a kind is cluster-scoped: learnt, else kustomize's built-in list; a kind
+    /// known to neither is taken to be namespaced, as kubectl does without discovery.
+    pub fn is_cluster_scoped(&self, api_version: &str, kind: &str) -> bool {
+        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        if let Some(c) = self.known.get(&(group.to_string(), kind.to_string())) {
+            return *c;
+        }
+        Gvk::from_api_version(api_version, kind).is_cluster_scoped()
+    }
+
+    /// Gives every namespaced object without a namespace `default_ns`, and takes the
+    /// namespace off cluster-scoped ones (the server ignores it).
+    pub fn resolve(&self, objects: &mut [Value], default_ns: &str) {
+        for o in objects {
+            let api = o
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let kind = o
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let cluster = self.is_cluster_scoped(&api, &kind);
+            let Some(Value::Object(meta)) = o.get_mut("metadata") else {
+                continue;
+            };
+            if cluster {
+                meta.remove("namespace");
+            } else if meta
+                .get("namespace")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                meta.insert("namespace".into(), Value::String(default_ns.to_string()));
+            }
+        }
+    }
+}
+
+/// An empty mapping, for callers building objects.
+pub fn empty() -> Value {
+    Value::Object(Map::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn namespaces_resolve_by_scope() {
+        let mut s = Scopes::default();
+        s.learn_crds(&[json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "things.x.io"}, "spec": {"group": "x.io", "scope": "Cluster", "names": {"kind": "Thing"}}})]);
+        let mut objs = vec![
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n", "namespace": "x"}}),
+            json!({"apiVersion": "x.io/v1", "kind": "Thing", "metadata": {"name": "t"}}),
+            json!({"apiVersion": "y.io/v1", "kind": "Other", "metadata": {"name": "o", "namespace": "keep"}}),
+        ];
+        s.resolve(&mut objs, "team");
+        assert_eq!(objs[0]["metadata"]["namespace"], "team");
+        assert!(objs[1]["metadata"].get("namespace").is_none());
+        assert!(objs[2]["metadata"].get("namespace").is_none());
+        assert_eq!(objs[3]["metadata"]["namespace"], "keep");
+    }
+}

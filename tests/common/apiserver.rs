@@ -1,0 +1,348 @@
+//! A loopback Kubernetes API server for tests: TLS with a CA it generates, bearer-token
+//! auth, discovery (aggregated or legacy), GET and paginated LIST of the objects a test
+//! gives it, and Status errors (401, 404). It writes a kubeconfig for itself. It serves
+//! HTTP/1.1 on one thread per connection, until the test ends.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+pub const TOKEN: &str = "test-token-8f2c";
+
+/// A kind the server serves.
+#[derive(Clone)]
+pub struct Kind {
+    pub group: &'static str,
+    pub version: &'static str,
+    pub kind: &'static str,
+    pub plural: &'static str,
+    pub namespaced: bool,
+}
+
+pub fn core_kinds() -> Vec<Kind> {
+    let k = |group, version, kind, plural, namespaced| Kind {
+        group,
+        version,
+        kind,
+        plural,
+        namespaced,
+    };
+    vec![
+        k("", "v1", "ConfigMap", "configmaps", true),
+        k("", "v1", "Secret", "secrets", true),
+        k("", "v1", "Namespace", "namespaces", false),
+        k("", "v1", "Service", "services", true),
+        k("apps", "v1", "Deployment", "deployments", true),
+    ]
+}
+
+#[derive(Default)]
+pub struct Log {
+    pub requests: Vec<String>,
+}
+
+pub struct Server {
+    pub kubeconfig: PathBuf,
+    pub log: Arc<Mutex<Log>>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Config {
+    pub kinds: Vec<Kind>,
+    pub objects: Vec<Value>,
+    /// Serve aggregated discovery (else only the legacy documents).
+    pub aggregated: bool,
+    /// Largest page a LIST returns, whatever the client's limit.
+    pub page: usize,
+    /// The token the kubeconfig holds (the server accepts only `TOKEN`).
+    pub token: &'static str,
+}
+
+impl Server {
+    pub fn start(cfg: Config) -> Server {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "manifesto test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .unwrap();
+        let cert = params.signed_by(&key, &issuer).unwrap();
+
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap();
+        let tls = Arc::new(tls);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("https://127.0.0.1:{port}");
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        write_kubeconfig(&kubeconfig, &url, &ca_cert.pem(), cfg.token);
+        let log = Arc::new(Mutex::new(Log::default()));
+        let state = Arc::new(cfg);
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (tls, state, log) = (tls.clone(), state.clone(), log2.clone());
+                std::thread::spawn(move || {
+                    let conn = rustls::ServerConnection::new(tls).unwrap();
+                    let mut s = rustls::StreamOwned::new(conn, stream);
+                    let _ = serve(&mut s, &state, &log);
+                });
+            }
+        });
+        Server {
+            kubeconfig,
+            log,
+            _dir: dir,
+        }
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().requests.clone()
+    }
+}
+
+fn write_kubeconfig(path: &Path, url: &str, ca_pem: &str, token: &str) {
+    use base64::Engine as _;
+    let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: loop\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\nusers:\n- name: tester\n  user:\n    token: {token}\ncontexts:\n- name: loop\n  context:\n    cluster: loop\n    user: tester\n    namespace: team\ncurrent-context: loop\n"
+    );
+    std::fs::write(path, text).unwrap();
+}
+
+fn status(code: u16, reason: &str, message: &str) -> (u16, String) {
+    (
+        code,
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code})
+        .to_string(),
+    )
+}
+
+fn serve<S: Read + Write>(s: &mut S, cfg: &Config, log: &Mutex<Log>) -> std::io::Result<()> {
+    let mut reader = BufReader::new(s);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or("").to_string();
+        let target = parts.next().unwrap_or("").to_string();
+        let mut headers = Vec::new();
+        let mut length = 0usize;
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h)?;
+            let h = h.trim_end().to_string();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        log.lock()
+            .unwrap()
+            .requests
+            .push(format!("{method} {target}"));
+        let header = |k: &str| {
+            headers
+                .iter()
+                .find(|(h, _)| h == k)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("")
+        };
+        let (code, text) = if header("authorization") != format!("Bearer {TOKEN}") {
+            status(401, "Unauthorized", "Unauthorized")
+        } else {
+            route(&method, &target, header("accept"), cfg)
+        };
+        let reason = match code {
+            200 => "OK",
+            401 => "Unauthorized",
+            404 => "Not Found",
+            _ => "Error",
+        };
+        let out = reader.get_mut();
+        write!(
+            out,
+            "HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+            text.len()
+        )?;
+        out.flush()?;
+    }
+}
+
+fn gv(k: &Kind) -> String {
+    if k.group.is_empty() {
+        k.version.to_string()
+    } else {
+        format!("{}/{}", k.group, k.version)
+    }
+}
+
+fn route(method: &str, target: &str, accept: &str, cfg: &Config) -> (u16, String) {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let q = |k: &str| {
+        query.split('&').find_map(|kv| {
+            kv.split_once('=')
+                .filter(|(a, _)| *a == k)
+                .map(|(_, v)| v.to_string())
+        })
+    };
+    if method != "GET" {
+        return status(405, "MethodNotAllowed", "only GET here");
+    }
+    let aggregated = cfg.aggregated && accept.contains("as=APIGroupDiscoveryList");
+    match path {
+        "/api" | "/apis" if aggregated => {
+            let core = path == "/api";
+            let mut groups: Vec<&str> = cfg
+                .kinds
+                .iter()
+                .filter(|k| k.group.is_empty() == core)
+                .map(|k| k.group)
+                .collect();
+            groups.dedup();
+            let items: Vec<Value> = groups.iter().map(|g| {
+                let res: Vec<Value> = cfg.kinds.iter().filter(|k| k.group == *g).map(|k| json!({
+                    "resource": k.plural, "responseKind": {"group": k.group, "version": k.version, "kind": k.kind},
+                    "scope": if k.namespaced { "Namespaced" } else { "Cluster" }, "verbs": ["get", "list"]})).collect();
+                json!({"metadata": {"name": g}, "versions": [{"version": "v1", "resources": res}]})
+            }).collect();
+            (200, json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "items": items}).to_string())
+        }
+        "/api" => (
+            200,
+            json!({"kind": "APIVersions", "versions": ["v1"]}).to_string(),
+        ),
+        "/apis" => {
+            let mut groups: Vec<&Kind> = cfg.kinds.iter().filter(|k| !k.group.is_empty()).collect();
+            groups.dedup_by(|a, b| a.group == b.group);
+            let list: Vec<Value> = groups
+                .iter()
+                .map(|k| {
+                    json!({"name": k.group,
+                "versions": [{"groupVersion": gv(k), "version": k.version}],
+                "preferredVersion": {"groupVersion": gv(k), "version": k.version}})
+                })
+                .collect();
+            (
+                200,
+                json!({"kind": "APIGroupList", "groups": list}).to_string(),
+            )
+        }
+        _ => {
+            // A group-version document?
+            let docs: Vec<&Kind> = cfg
+                .kinds
+                .iter()
+                .filter(|k| {
+                    path == if k.group.is_empty() {
+                        format!("/api/{}", k.version)
+                    } else {
+                        format!("/apis/{}", gv(k))
+                    }
+                })
+                .collect();
+            if !docs.is_empty() {
+                let res: Vec<Value> = docs.iter().map(|k| json!({"name": k.plural, "namespaced": k.namespaced, "kind": k.kind, "verbs": ["get", "list"]})).collect();
+                return (200, json!({"kind": "APIResourceList", "groupVersion": gv(docs[0]), "resources": res}).to_string());
+            }
+            for k in &cfg.kinds {
+                let base = if k.group.is_empty() {
+                    format!("/api/{}", k.version)
+                } else {
+                    format!("/apis/{}", gv(k))
+                };
+                let Some(rest) = path.strip_prefix(&base) else {
+                    continue;
+                };
+                let segs: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+                let (ns, plural, name) = match segs.as_slice() {
+                    ["namespaces", ns, p] => (Some(*ns), *p, None),
+                    ["namespaces", ns, p, n] => (Some(*ns), *p, Some(*n)),
+                    [p] => (None, *p, None),
+                    [p, n] => (None, *p, Some(*n)),
+                    _ => continue,
+                };
+                if plural != k.plural {
+                    continue;
+                }
+                let mine: Vec<&Value> = cfg
+                    .objects
+                    .iter()
+                    .filter(|o| {
+                        o["kind"] == k.kind
+                            && o["apiVersion"] == gv(k)
+                            && ns.is_none_or(|ns| o["metadata"]["namespace"] == ns)
+                    })
+                    .collect();
+                if let Some(n) = name {
+                    return match mine.iter().find(|o| o["metadata"]["name"] == n) {
+                        Some(o) => (200, o.to_string()),
+                        None => status(404, "NotFound", &format!("{} \"{n}\" not found", k.plural)),
+                    };
+                }
+                let limit: usize = q("limit")
+                    .and_then(|l| l.parse().ok())
+                    .unwrap_or(usize::MAX)
+                    .min(cfg.page);
+                let start: usize = q("continue").and_then(|c| c.parse().ok()).unwrap_or(0);
+                let page: Vec<Value> = mine
+                    .iter()
+                    .skip(start)
+                    .take(limit)
+                    .map(|o| {
+                        let mut o = (*o).clone();
+                        let m = o.as_object_mut().unwrap();
+                        m.remove("apiVersion");
+                        m.remove("kind");
+                        o
+                    })
+                    .collect();
+                let next = start + page.len();
+                let cont = if next < mine.len() {
+                    next.to_string()
+                } else {
+                    String::new()
+                };
+                return (
+                    200,
+                    json!({"kind": format!("{}List", k.kind), "apiVersion": gv(k),
+                    "metadata": {"resourceVersion": "100", "continue": cont}, "items": page})
+                    .to_string(),
+                );
+            }
+            status(
+                404,
+                "NotFound",
+                &format!("the server could not find the requested resource ({path})"),
+            )
+        }
+    }
+}
