@@ -29,6 +29,10 @@ enum Command {
     Build(cli::build::Args),
     /// Compare desired objects with a cluster or an offline snapshot (exit 1: differences)
     Diff(cli::diff::Args),
+    /// Server-side apply a kustomization or manifests (Namespaces and CRDs first)
+    Apply(cli::apply::Args),
+    /// Apply a scaffolded repo's bootstrap/ and wait until its operators are installed
+    Bootstrap(cli::apply::BootstrapArgs),
     /// The built-in operator catalog: list, show, render, bump
     #[command(subcommand)]
     Catalog(cli::catalog::Cmd),
@@ -75,6 +79,8 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Build(a) => cli::build::run(a),
         Command::Diff(a) => cli::diff::run(a),
+        Command::Apply(a) => cli::apply::run(a),
+        Command::Bootstrap(a) => cli::apply::bootstrap(a),
         Command::Seal(a) => cli::seal::run(a),
         Command::Catalog(c) => cli::catalog::run(c),
         Command::Scaffold(a) => cli::scaffold::run(a),

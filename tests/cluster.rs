@@ -22,6 +22,11 @@ fn live_objects() -> Vec<serde_json::Value> {
         json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "team"},
             "type": "Opaque", "data": {"password": "b2xkLXBhc3M="}}),
     ];
+    for ns in ["team", "kube-system", "openshift-operators", "default"] {
+        v.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+    }
+    v.push(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "sealed-secrets-controller", "namespace": "kube-system"},
+        "spec": {"ports": [{"name": "http", "port": 8080}]}}));
     // Enough ConfigMaps that their LIST takes several pages.
     for i in 0..7 {
         v.push(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("cm-{i}"), "namespace": "team"},
@@ -51,6 +56,9 @@ fn server(aggregated: bool, token: &'static str) -> Server {
     Server::start(Config {
         kinds: core_kinds(),
         objects: live_objects(),
+        installs: Vec::new(),
+        installs_namespaces: Vec::new(),
+        cert_pem: String::new(),
         aggregated,
         page: 3,
         token,
@@ -58,10 +66,15 @@ fn server(aggregated: bool, token: &'static str) -> Server {
 }
 
 fn diff(s: &Server, dir: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["diff", "."];
+    args.extend_from_slice(extra);
+    run(s, dir, &args)
+}
+
+fn run(s: &Server, dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
         .current_dir(dir)
-        .args(["diff", "."])
-        .args(extra)
+        .args(args)
         .env("KUBECONFIG", &s.kubeconfig)
         .env_remove("KUBECTL_EXTERNAL_DIFF")
         .output()
@@ -158,4 +171,267 @@ fn a_missing_kubeconfig_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nope.yaml"), "{err}");
+}
+
+fn write(dir: &std::path::Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {kind: Widget, plural: widgets}\n  versions: [{name: v1, served: true, storage: true}]\n";
+
+#[test]
+fn apply_creates_namespaces_and_crds_first_and_waits_for_established() {
+    let s = server(true, TOKEN);
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "kustomization.yaml", "resources: [all.yaml]\n");
+    write(
+        d.path(),
+        "all.yaml",
+        &format!(
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w1, namespace: shop}}\nspec: {{size: 3}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, namespace: shop}}\ndata: {{a: '1'}}\n---\n{CRD}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: shop}}\n"
+        ),
+    );
+    // A dry run first: nothing is stored, the Widget would come with its CRD.
+    let (code, out, err) = run(&s, d.path(), &["apply", "--dry-run=server"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Widget.example.com shop/w1: would be created with its CustomResourceDefinition (server dry run)"), "{out}");
+    assert!(
+        out.contains("ConfigMap shop/c: would be created with its Namespace (server dry run)"),
+        "{out}"
+    );
+    assert!(
+        s.requests()
+            .iter()
+            .filter(|r| r.starts_with("PATCH"))
+            .all(|r| r.contains("dryRun=All"))
+    );
+
+    let (code, out, err) = run(&s, d.path(), &["apply"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Namespace/shop created",
+            "CustomResourceDefinition.apiextensions.k8s.io/widgets.example.com created",
+            "waiting for CustomResourceDefinition.apiextensions.k8s.io/widgets.example.com to be Established",
+            "ConfigMap shop/c created",
+            "Widget.example.com shop/w1 created",
+        ],
+        "{out}"
+    );
+    let patches: Vec<String> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("PATCH") && !r.contains("dryRun"))
+        .collect();
+    assert!(
+        patches.iter().all(|p| p.contains("fieldManager=manifesto")),
+        "{patches:?}"
+    );
+    // Applying again changes nothing.
+    let (code, out, _) = run(&s, d.path(), &["apply"]);
+    assert_eq!(code, 0);
+    assert!(out.lines().all(|l| l.ends_with(" unchanged")), "{out}");
+}
+
+#[test]
+fn apply_errors_name_the_object_and_say_what_to_do() {
+    let s = server(true, TOKEN);
+    let d = tempfile::tempdir().unwrap();
+    for (name, want) in [
+        ("forbidden-x", "403"),
+        ("conflict-x", "--force-conflicts"),
+        ("invalid-x", "422"),
+    ] {
+        write(
+            d.path(),
+            "cm.yaml",
+            &format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: team}}\n"
+            ),
+        );
+        let (code, _, err) = run(&s, d.path(), &["apply", "-f", "cm.yaml"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!("ConfigMap team/{name}")) && err.contains(want),
+            "{err}"
+        );
+    }
+    write(
+        d.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: conflict-x, namespace: team}\n",
+    );
+    let (code, out, err) = run(
+        &s,
+        d.path(),
+        &["apply", "-f", "cm.yaml", "--force-conflicts"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "ConfigMap team/conflict-x created\n");
+    write(
+        d.path(),
+        "x.yaml",
+        "apiVersion: nope.io/v1\nkind: Thing\nmetadata: {name: t, namespace: team}\n",
+    );
+    let (code, _, err) = run(&s, d.path(), &["apply", "-f", "x.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no kind Thing in API group \"nope.io\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn bootstrap_waits_for_what_the_operator_installs() {
+    let s = Server::start(Config {
+        kinds: core_kinds(),
+        objects: live_objects(),
+        installs: vec![support_kind(
+            "argoproj.io",
+            "v1alpha1",
+            "Application",
+            "applications",
+            true,
+        )],
+        installs_namespaces: vec!["openshift-gitops"],
+        cert_pem: String::new(),
+        aggregated: true,
+        page: 500,
+        token: TOKEN,
+    });
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "bootstrap/kustomization.yaml",
+        "resources: [gitops.yaml, root.yaml]\n",
+    );
+    write(
+        d.path(),
+        "bootstrap/gitops.yaml",
+        "apiVersion: operators.coreos.com/v1alpha1\nkind: Subscription\nmetadata: {name: openshift-gitops-operator, namespace: openshift-operators}\nspec: {channel: latest, name: openshift-gitops-operator, source: redhat-operators, sourceNamespace: openshift-marketplace}\n",
+    );
+    write(
+        d.path(),
+        "bootstrap/root.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: root, namespace: openshift-gitops}\nspec: {project: default}\n",
+    );
+    let (code, out, err) = run(&s, d.path(), &["bootstrap", ".", "--timeout", "20"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.first(),
+        Some(
+            &"Subscription.operators.coreos.com openshift-operators/openshift-gitops-operator created"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "ClusterServiceVersion openshift-operators/openshift-gitops-operator.v1.0.0 succeeded"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        lines.last(),
+        Some(&"Application.argoproj.io openshift-gitops/root created"),
+        "{out}"
+    );
+}
+
+fn support_kind(
+    group: &'static str,
+    version: &'static str,
+    kind: &'static str,
+    plural: &'static str,
+    namespaced: bool,
+) -> common::apiserver::Kind {
+    common::apiserver::Kind {
+        group,
+        version,
+        kind,
+        plural,
+        namespaced,
+    }
+}
+
+#[test]
+fn seal_fetches_the_certificate_through_the_service_proxy() {
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/seal/TEST-ONLY-sealing-cert.pem"
+    ))
+    .unwrap();
+    let s = Server::start(Config {
+        kinds: core_kinds(),
+        objects: live_objects(),
+        installs: Vec::new(),
+        installs_namespaces: Vec::new(),
+        cert_pem: pem.clone(),
+        aggregated: true,
+        page: 500,
+        token: TOKEN,
+    });
+    let d = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&s, d.path(), &["seal", "--fetch-cert"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, pem);
+    write(
+        d.path(),
+        "s.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData: {password: hunter2}\n",
+    );
+    let (code, out, err) = run(&s, d.path(), &["seal", "-f", "s.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("kind: SealedSecret") && !out.contains("hunter2"),
+        "{out}"
+    );
+    let (code, _, err) = run(
+        &s,
+        d.path(),
+        &["seal", "--fetch-cert", "--controller-name", "other"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("kube-system/other") && err.contains("404"),
+        "{err}"
+    );
+}
+
+#[test]
+fn server_side_diff_asks_the_server_and_changes_nothing() {
+    let s = server(true, TOKEN);
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-0, namespace: team}\ndata: {n: changed}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-1, namespace: team}\ndata: {n: '1'}\n",
+    );
+    let (code, out, err) = run(&s, d.path(), &["diff", "-f", "cm.yaml", "--server-side"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("-  \"n\": \"0\"\n+  \"n\": changed\n"),
+        "{out}"
+    );
+    assert!(!out.contains("cm-1"), "{out}");
+    let patches: Vec<String> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("PATCH"))
+        .collect();
+    assert_eq!(patches.len(), 2);
+    assert!(
+        patches
+            .iter()
+            .all(|p| p.contains("dryRun=All") && p.contains("fieldManager=manifesto")),
+        "{patches:?}"
+    );
+    // Nothing was stored: a plain diff still sees the old value.
+    let (code, out, _) = run(&s, d.path(), &["diff", "-f", "cm.yaml", "--color", "never"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("-  \"n\": \"0\""), "{out}");
 }

@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 use manifesto::cluster::client::{Cluster, ConnectOptions};
-use manifesto::cluster::requests::ApiResource;
+use manifesto::cluster::requests::{ApiResource, Discovery};
 use manifesto::cluster::scope::Scopes;
 use manifesto::yaml::Value;
 use std::collections::BTreeSet;
@@ -36,13 +36,20 @@ pub fn connect(args: &ClusterArgs) -> Result<Cluster> {
 /// (one LIST per kind and namespace), after giving namespaced objects without one the
 /// namespace `-n`, the Application's, or the context's. Kinds the server does not serve
 /// are fine when their CRD is desired too (their objects are creations).
+/// A cluster connection with what discovery found, and the live objects read.
+pub struct Live {
+    pub cluster: Cluster,
+    pub discovery: Discovery,
+    pub objects: Vec<Value>,
+}
+
 pub fn live_for(
     args: &ClusterArgs,
     namespace: Option<&str>,
     desired: &mut [Value],
     app_namespace: Option<&str>,
     scopes: &mut Scopes,
-) -> Result<Vec<Value>> {
+) -> Result<Live> {
     let cluster = connect(args)?;
     let groups: BTreeSet<String> = desired
         .iter()
@@ -94,5 +101,10 @@ pub fn live_for(
             ),
         }
     }
-    Ok(cluster.list(&resources)?)
+    let objects = cluster.list(&resources)?;
+    Ok(Live {
+        cluster,
+        discovery: disc,
+        objects,
+    })
 }

@@ -67,6 +67,13 @@ pub struct Args {
     /// Show Secret values (masked as kubectl does otherwise)
     #[arg(long)]
     pub show_secrets: bool,
+    /// Predict with a server-side apply dry run (field manager manifesto), as
+    /// `kubectl diff --server-side`, and compare the whole prediction with the live object
+    #[arg(long, conflicts_with = "live")]
+    pub server_side: bool,
+    /// With --server-side: take fields other field managers own
+    #[arg(long, requires = "server_side")]
+    pub force_conflicts: bool,
     /// Exit 1 when there are differences (as kubectl diff); false: exit 0
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub exit_code: bool,
@@ -82,7 +89,7 @@ struct Desired {
     tracking: Option<Tracking>,
 }
 
-fn render(dir: &Path) -> Result<Vec<Value>> {
+pub fn render(dir: &Path) -> Result<Vec<Value>> {
     let rendered = build(&RealFs, dir, &BuildOptions::default())
         .map_err(anyhow::Error::from)
         .with_context(|| format!("rendering {}", dir.display()))?;
@@ -92,7 +99,7 @@ fn render(dir: &Path) -> Result<Vec<Value>> {
     Ok(rendered.resources.into_iter().map(|r| r.obj).collect())
 }
 
-fn read_objects(path: &Path) -> Result<Vec<Value>> {
+pub fn read_objects(path: &Path) -> Result<Vec<Value>> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
@@ -239,18 +246,25 @@ pub fn run(args: &Args) -> Result<i32> {
             scopes.resolve(&mut want.objects, &ns);
             live
         }
-        None => super::cluster::live_for(
-            &args.cluster,
-            args.namespace.as_deref(),
-            &mut want.objects,
-            want.namespace.as_deref(),
-            &mut scopes,
-        )?,
+        None => {
+            let live = super::cluster::live_for(
+                &args.cluster,
+                args.namespace.as_deref(),
+                &mut want.objects,
+                want.namespace.as_deref(),
+                &mut scopes,
+            )?;
+            if args.server_side {
+                want.objects = predict(&live, &want.objects, args.force_conflicts)?;
+            }
+            live.objects
+        }
     };
     let opts = Options {
         rules: want.rules,
         show_secrets: args.show_secrets,
         tracking: want.tracking,
+        server_side: args.server_side,
     };
     let diffs = diff::diff(&want.objects, &live, &opts);
     let differs = diffs.iter().any(|d| d.change != Change::Unchanged);
@@ -285,6 +299,24 @@ pub fn run(args: &Args) -> Result<i32> {
         code = 0;
     }
     Ok(code)
+}
+
+/// The server's answer to a server-side apply dry run of each desired object; objects of
+/// kinds not served yet (their CRD is desired too) stay as desired: they are creations.
+fn predict(live: &super::cluster::Live, desired: &[Value], force: bool) -> Result<Vec<Value>> {
+    let mut out = Vec::with_capacity(desired.len());
+    for d in desired {
+        let key = manifesto::cluster::normalize::ObjectKey::of(d);
+        match live.discovery.find(&key.group, &key.kind) {
+            Some(r) => out.push(
+                live.cluster
+                    .apply(r, d, force, true)
+                    .with_context(|| format!("{key}: server-side apply dry run"))?,
+            ),
+            None => out.push(d.clone()),
+        }
+    }
+    Ok(out)
 }
 
 /// KUBECTL_EXTERNAL_DIFF: the program (split into words as a shell would) gets two

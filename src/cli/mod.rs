@@ -18,6 +18,7 @@ macro_rules! out {
 }
 pub(crate) use {out, outln};
 
+pub mod apply;
 pub mod build;
 pub mod catalog;
 pub mod cluster;

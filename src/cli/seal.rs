@@ -64,6 +64,17 @@ pub struct Args {
     /// Private key(s) for --recovery-unseal (a PEM file may hold several)
     #[arg(long)]
     pub recovery_private_key: Vec<PathBuf>,
+    /// Print the controller's certificate, read from the cluster (as kubeseal --fetch-cert)
+    #[arg(long)]
+    pub fetch_cert: bool,
+    /// The sealed-secrets controller's Service, for --fetch-cert or sealing without --cert
+    #[arg(long, default_value = "sealed-secrets-controller")]
+    pub controller_name: String,
+    /// The sealed-secrets controller's namespace
+    #[arg(long, default_value = "kube-system")]
+    pub controller_namespace: String,
+    #[command(flatten)]
+    pub cluster: super::cluster::ClusterArgs,
 }
 
 fn read_input(file: &str) -> Result<(Vec<u8>, String)> {
@@ -93,12 +104,31 @@ fn parse_object(bytes: &[u8], origin: &str) -> Result<Value> {
     yaml::parse_one(text).map_err(|e| anyhow::anyhow!("{origin}: line {}: {}", e.line, e.message))
 }
 
-fn load_cert(path: &Option<PathBuf>) -> Result<Certificate> {
-    let Some(p) = path else {
-        bail!("--cert CERT.pem is required")
+/// The certificate from `--cert`, else from the cluster's controller (as kubeseal).
+fn load_cert(a: &Args) -> Result<Certificate> {
+    let Some(p) = &a.cert else {
+        let pem = fetch_cert(a)?;
+        return Certificate::from_pem(pem.as_bytes()).with_context(|| {
+            format!(
+                "the certificate of {}/{} (from the cluster)",
+                a.controller_namespace, a.controller_name
+            )
+        });
     };
     let pem = super::read_capped(p, super::MAX_PEM)?;
     Certificate::from_pem(&pem).with_context(|| format!("{}", p.display()))
+}
+
+fn fetch_cert(a: &Args) -> Result<String> {
+    let cluster = super::cluster::connect(&a.cluster)?;
+    cluster
+        .fetch_sealing_cert(&a.controller_namespace, &a.controller_name)
+        .with_context(|| {
+            format!(
+                "fetching the sealing certificate of {}/{} (--controller-namespace, --controller-name, or --cert FILE)",
+                a.controller_namespace, a.controller_name
+            )
+        })
 }
 
 fn render(v: &Value, format: Format) -> String {
@@ -152,7 +182,17 @@ pub fn run(a: &Args) -> Result<i32> {
             .write_all(render(&secret, a.format).as_bytes())?;
         return Ok(0);
     }
-    let cert = load_cert(&a.cert)?;
+    if a.fetch_cert {
+        let pem = fetch_cert(a)?;
+        // Checked before printing: what is printed must be usable with --cert.
+        Certificate::from_pem(pem.as_bytes()).context("the certificate the controller served")?;
+        std::io::stdout()
+            .lock()
+            .write_all(pem.as_bytes())
+            .context("writing to stdout")?;
+        return Ok(0);
+    }
+    let cert = load_cert(a)?;
     let opts = SealOptions {
         allow_empty_data: a.allow_empty_data,
     };

@@ -80,20 +80,44 @@ impl Cluster {
     }
 
     async fn get(&self, url: &str, accept: &str) -> Result<String, ClusterError> {
+        self.send(http::Method::GET, url, accept, None).await
+    }
+
+    /// Sends one request, again after a backoff while the answer is throttling (429), a
+    /// server error (5xx) or a transport failure. Every request manifesto makes is safe to
+    /// repeat: reads, and server-side applies of the same object.
+    async fn send(
+        &self,
+        method: http::Method,
+        url: &str,
+        accept: &str,
+        body: Option<(&str, &[u8])>,
+    ) -> Result<String, ClusterError> {
+        let name: &'static str = match method.as_str() {
+            "GET" => "GET",
+            "PATCH" => "PATCH",
+            _ => "request",
+        };
         let mut attempt = 0;
         loop {
-            let req = http::Request::get(url)
-                .header(http::header::ACCEPT, accept)
-                .body(Vec::new())
+            let mut req = http::Request::builder()
+                .method(method.clone())
+                .uri(url)
+                .header(http::header::ACCEPT, accept);
+            if let Some((ct, _)) = body {
+                req = req.header(http::header::CONTENT_TYPE, ct);
+            }
+            let req = req
+                .body(body.map(|(_, b)| b.to_vec()).unwrap_or_default())
                 .map_err(|e| ClusterError::Transport {
-                    method: "GET",
+                    method: name,
                     url: url.to_string(),
                     message: e.to_string(),
                 })?;
             match self.client.request_text(req).await {
-                Ok(body) => return Ok(body),
+                Ok(text) => return Ok(text),
                 Err(e) => {
-                    let err = classify("GET", url, e);
+                    let err = classify(name, url, e);
                     let again = match &err {
                         ClusterError::Status { code, .. } => requests::retryable(*code),
                         ClusterError::Transport { .. } => true,
@@ -107,6 +131,38 @@ impl Cluster {
                 }
             }
         }
+    }
+
+    /// Server-side apply of one object (field manager `manifesto`); the server's answer is
+    /// the object as it is (or, with `dry_run`, would be) afterwards.
+    pub fn apply(
+        &self,
+        r: &ApiResource,
+        obj: &Value,
+        force: bool,
+        dry_run: bool,
+    ) -> Result<Value, ClusterError> {
+        let ns = crate::yaml::str_at(obj, &["metadata", "namespace"]);
+        let name = crate::yaml::str_at(obj, &["metadata", "name"]);
+        let url = r.apply_url(ns, name, force, dry_run);
+        let body = serde_json::to_vec(obj).expect("values serialise");
+        self.runtime.block_on(async {
+            let text = self
+                .send(
+                    http::Method::PATCH,
+                    &url,
+                    "application/json",
+                    Some((requests::APPLY_CONTENT_TYPE, &body)),
+                )
+                .await?;
+            serde_json::from_str(&text)
+                .map_err(|e| ClusterError::Answer(format!("PATCH {url}: {e}")))
+        })
+    }
+
+    /// A GET whose answer is text (a proxied certificate).
+    pub fn get_text(&self, url: &str) -> Result<String, ClusterError> {
+        self.runtime.block_on(self.get(url, "*/*"))
     }
 
     /// Discovery: aggregated where the server has it (two requests), else legacy, reading
@@ -265,4 +321,28 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+impl Cluster {
+    /// The sealed-secrets controller's certificate, as kubeseal reads it: through the API
+    /// server's proxy to the controller's Service (`--controller-namespace`,
+    /// `--controller-name`), on its first port, path `/v1/cert.pem`.
+    pub fn fetch_sealing_cert(
+        &self,
+        namespace: &str,
+        service: &str,
+    ) -> Result<String, ClusterError> {
+        let svc_url = format!("/api/v1/namespaces/{}/services/{}", namespace, service);
+        let svc = self
+            .runtime
+            .block_on(self.get(&svc_url, "application/json"))?;
+        let svc: Value = serde_json::from_str(&svc)
+            .map_err(|e| ClusterError::Answer(format!("GET {svc_url}: {e}")))?;
+        let port = requests::first_port_name(&svc).ok_or_else(|| {
+            ClusterError::Answer(format!(
+                "Service {namespace}/{service} has no ports (is it the sealed-secrets controller? see --controller-name, --controller-namespace)"
+            ))
+        })?;
+        self.get_text(&requests::cert_proxy_url(namespace, service, &port))
+    }
 }

@@ -81,6 +81,9 @@ pub struct Options {
     pub show_secrets: bool,
     /// With it, tracked live objects no longer desired are deletions.
     pub tracking: Option<Tracking>,
+    /// The desired objects are the server's answers to a server-side apply dry run (the
+    /// object as it would be): compared whole with the live one, every field counts.
+    pub server_side: bool,
 }
 
 /// Compares every desired object with its live counterpart in `live` (objects found on
@@ -132,10 +135,22 @@ fn one(
     let live_n = live.map(|l| prepare(l, Some(l)));
     let desired_n = desired.map(|d| {
         let mut d = prepare(d, live);
-        normalize::add_server_defaults(&mut d);
+        if !opts.server_side {
+            normalize::add_server_defaults(&mut d);
+        }
         d
     });
     let (change, fields, ignored, predicted) = match (&desired_n, &live_n) {
+        (Some(d), Some(l)) if opts.server_side => {
+            // Whole: what the live object has and the prediction lacks is a removal.
+            let o = compare::overlay(d, l, Some(l));
+            let change = if o.changes.is_empty() {
+                Change::Unchanged
+            } else {
+                Change::Update
+            };
+            (change, o.changes, 0, Some(o.predicted))
+        }
         (Some(d), Some(l)) => {
             let last = live.and_then(normalize::last_applied).map(|mut a| {
                 for r in &rules {
@@ -317,6 +332,42 @@ mod tests {
         );
         // Without tracking nothing is pruned.
         assert_eq!(diff(&desired, &live, &Options::default()).len(), 2);
+    }
+
+    #[test]
+    fn server_side_predictions_compare_whole() {
+        let dep = |spec: Value| {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "w", "namespace": "n", "resourceVersion": "3", "managedFields": [{"manager": "x"}]}, "spec": spec})
+        };
+        let opts = Options {
+            server_side: true,
+            ..Options::default()
+        };
+        let live = dep(json!({"replicas": 2, "paused": true}));
+        let r = diff(
+            &[dep(json!({"replicas": 2, "paused": true}))],
+            std::slice::from_ref(&live),
+            &opts,
+        );
+        assert_eq!(r[0].change, Change::Unchanged);
+        // The server dropped a field manifesto owned: a removal, which a plain diff misses.
+        let r = diff(
+            &[dep(json!({"replicas": 2}))],
+            std::slice::from_ref(&live),
+            &opts,
+        );
+        assert_eq!(
+            r[0].fields
+                .iter()
+                .map(|f| f.path.as_str())
+                .collect::<Vec<_>>(),
+            ["spec.paused"]
+        );
+        assert_eq!(
+            diff(&[dep(json!({"replicas": 2}))], &[live], &Options::default())[0].change,
+            Change::Unchanged
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `client`) the only code that talks to a Kubernetes API server. Everything but the
 //! client is pure: normalising, comparing, ignore rules, reports, snapshots.
 
+pub mod apply;
 pub mod client;
 pub mod compare;
 pub mod diff;

@@ -107,6 +107,11 @@ impl Discovery {
     }
 }
 
+/// The items of the list at `key` (none when absent or not a list).
+fn list_at<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
 /// Reads an `/api` or `/apis` answer. Aggregated (`APIGroupDiscoveryList`): every
 /// resource is in it. Legacy (`APIVersions`, `APIGroupList`): only the group-versions come
 /// back, recorded in `pending` for `read_resource_list`.
@@ -115,27 +120,12 @@ pub fn read_root(d: &mut Discovery, body: &str) -> Result<(), String> {
         serde_json::from_str(body).map_err(|e| format!("discovery answer is not JSON: {e}"))?;
     match v.get("kind").and_then(Value::as_str) {
         Some("APIGroupDiscoveryList") => {
-            for g in v
-                .get("items")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for g in list_at(&v, "items") {
                 let group = crate::yaml::str_at(g, &["metadata", "name"]).to_string();
                 // Versions come preferred first; the first to serve a kind wins.
-                for ver in g
-                    .get("versions")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
+                for ver in list_at(g, "versions") {
                     let version = ver.get("version").and_then(Value::as_str).unwrap_or("");
-                    for r in ver
-                        .get("resources")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
+                    for r in list_at(ver, "resources") {
                         let kind = crate::yaml::str_at(r, &["responseKind", "kind"]);
                         let plural = r.get("resource").and_then(Value::as_str).unwrap_or("");
                         if kind.is_empty() || plural.is_empty() {
@@ -155,12 +145,7 @@ pub fn read_root(d: &mut Discovery, body: &str) -> Result<(), String> {
             Ok(())
         }
         Some("APIVersions") => {
-            for ver in v
-                .get("versions")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for ver in list_at(&v, "versions") {
                 if let Some(s) = ver.as_str() {
                     d.pending.push(s.to_string());
                 }
@@ -168,22 +153,12 @@ pub fn read_root(d: &mut Discovery, body: &str) -> Result<(), String> {
             Ok(())
         }
         Some("APIGroupList") => {
-            for g in v
-                .get("groups")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for g in list_at(&v, "groups") {
                 let preferred = crate::yaml::str_at(g, &["preferredVersion", "groupVersion"]);
                 if !preferred.is_empty() {
                     d.pending.push(preferred.to_string());
                 }
-                for ver in g
-                    .get("versions")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
+                for ver in list_at(g, "versions") {
                     let gv = ver
                         .get("groupVersion")
                         .and_then(Value::as_str)
@@ -218,12 +193,7 @@ pub fn read_resource_list(d: &mut Discovery, body: &str) -> Result<(), String> {
         Some((g, ver)) => (g.to_string(), ver.to_string()),
         None => (String::new(), gv.to_string()),
     };
-    for r in v
-        .get("resources")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for r in list_at(&v, "resources") {
         let plural = r.get("name").and_then(Value::as_str).unwrap_or("");
         let kind = r.get("kind").and_then(Value::as_str).unwrap_or("");
         if plural.contains('/') || plural.is_empty() || kind.is_empty() {
@@ -265,6 +235,81 @@ pub fn read_list_page(body: &str, r: &ApiResource) -> Result<(Vec<Value>, Option
     }
     let token = crate::yaml::str_at(&v, &["metadata", "continue"]);
     Ok((items, (!token.is_empty()).then(|| token.to_string())))
+}
+
+/// The field manager manifesto applies as (server-side apply).
+pub const FIELD_MANAGER: &str = "manifesto";
+
+/// The content type of a server-side apply request.
+pub const APPLY_CONTENT_TYPE: &str = "application/apply-patch+yaml";
+
+impl ApiResource {
+    /// The server-side apply URL of an object: field manager `manifesto`, `force` to take
+    /// fields other managers own, `dry_run` to change nothing (`dryRun=All`).
+    pub fn apply_url(&self, namespace: &str, name: &str, force: bool, dry_run: bool) -> String {
+        let mut url = self.object_url(namespace, name);
+        url.push_str("?fieldManager=");
+        url.push_str(FIELD_MANAGER);
+        if force {
+            url.push_str("&force=true");
+        }
+        if dry_run {
+            url.push_str("&dryRun=All");
+        }
+        url
+    }
+}
+
+/// Whether a CustomResourceDefinition's status says it is Established (served).
+pub fn crd_established(crd: &Value) -> bool {
+    condition_true(crd, "Established")
+}
+
+fn condition_true(obj: &Value, kind: &str) -> bool {
+    obj.get("status")
+        .map(|s| {
+            list_at(s, "conditions").any(|c| {
+                c.get("type").and_then(Value::as_str) == Some(kind)
+                    && c.get("status").and_then(Value::as_str) == Some("True")
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// The CSV an OLM Subscription installed, once it has one.
+pub fn installed_csv(subscription: &Value) -> Option<&str> {
+    subscription
+        .get("status")?
+        .get("installedCSV")?
+        .as_str()
+        .filter(|s| !s.is_empty())
+}
+
+/// A ClusterServiceVersion's phase (`Succeeded` when the operator runs).
+pub fn csv_phase(csv: &Value) -> &str {
+    crate::yaml::str_at(csv, &["status", "phase"])
+}
+
+/// kubeseal's path to the controller's certificate: through the API server's proxy to the
+/// controller's Service, on the Service's first port.
+pub fn cert_proxy_url(namespace: &str, service: &str, port_name: &str) -> String {
+    format!(
+        "/api/v1/namespaces/{}/services/http:{}:{}/proxy/v1/cert.pem",
+        encode(namespace),
+        encode(service),
+        encode(port_name)
+    )
+}
+
+/// The name of a Service's first port (kubeseal proxies to it).
+pub fn first_port_name(service: &Value) -> Option<String> {
+    let port = service.get("spec")?.get("ports")?.get(0)?;
+    Some(
+        port.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+    )
 }
 
 /// Whether a failed request is worth another try: throttled (429) or a server error.
@@ -345,5 +390,49 @@ mod tests {
         assert!(retryable(429) && retryable(503) && !retryable(404));
         assert_eq!(backoff(0).as_millis(), 200);
         assert_eq!(backoff(9).as_millis(), 3200);
+    }
+
+    #[test]
+    fn apply_urls_and_readiness() {
+        let r = ApiResource {
+            group: "apps".into(),
+            version: "v1".into(),
+            kind: "Deployment".into(),
+            plural: "deployments".into(),
+            namespaced: true,
+        };
+        assert_eq!(
+            r.apply_url("shop", "web", true, true),
+            "/apis/apps/v1/namespaces/shop/deployments/web?fieldManager=manifesto&force=true&dryRun=All"
+        );
+        assert_eq!(
+            r.apply_url("shop", "web", false, false),
+            "/apis/apps/v1/namespaces/shop/deployments/web?fieldManager=manifesto"
+        );
+        let crd = serde_json::json!({"status": {"conditions": [{"type": "NamesAccepted", "status": "True"}, {"type": "Established", "status": "True"}]}});
+        assert!(crd_established(&crd));
+        assert!(!crd_established(
+            &serde_json::json!({"status": {"conditions": [{"type": "Established", "status": "False"}]}})
+        ));
+        assert_eq!(
+            installed_csv(&serde_json::json!({"status": {"installedCSV": "x.v1"}})),
+            Some("x.v1")
+        );
+        assert_eq!(installed_csv(&serde_json::json!({"status": {}})), None);
+        assert_eq!(
+            csv_phase(&serde_json::json!({"status": {"phase": "Succeeded"}})),
+            "Succeeded"
+        );
+        assert_eq!(
+            cert_proxy_url("kube-system", "sealed-secrets-controller", "http"),
+            "/api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:http/proxy/v1/cert.pem"
+        );
+        assert_eq!(
+            first_port_name(
+                &serde_json::json!({"spec": {"ports": [{"name": "http", "port": 8080}]}})
+            )
+            .as_deref(),
+            Some("http")
+        );
     }
 }

@@ -1,7 +1,10 @@
 //! A loopback Kubernetes API server for tests: TLS with a CA it generates, bearer-token
 //! auth, discovery (aggregated or legacy), GET and paginated LIST of the objects a test
-//! gives it, and Status errors (401, 404). It writes a kubeconfig for itself. It serves
-//! HTTP/1.1 on one thread per connection, until the test ends.
+//! gives it, server-side apply (dry run or stored; CRDs become served kinds, Established
+//! on the second read; a Subscription installs its CSV and the kinds the test names), the
+//! service proxy kubeseal reads certificates through, and Status errors (401; 403, 409
+//! and 422 for objects named `forbidden-…`, `conflict-…` (unless forced), `invalid-…`;
+//! 404). It writes a kubeconfig for itself and serves HTTP/1.1, a thread per connection.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -35,6 +38,27 @@ pub fn core_kinds() -> Vec<Kind> {
         k("", "v1", "Namespace", "namespaces", false),
         k("", "v1", "Service", "services", true),
         k("apps", "v1", "Deployment", "deployments", true),
+        k(
+            "apiextensions.k8s.io",
+            "v1",
+            "CustomResourceDefinition",
+            "customresourcedefinitions",
+            false,
+        ),
+        k(
+            "operators.coreos.com",
+            "v1alpha1",
+            "Subscription",
+            "subscriptions",
+            true,
+        ),
+        k(
+            "operators.coreos.com",
+            "v1alpha1",
+            "ClusterServiceVersion",
+            "clusterserviceversions",
+            true,
+        ),
     ]
 }
 
@@ -52,6 +76,12 @@ pub struct Server {
 pub struct Config {
     pub kinds: Vec<Kind>,
     pub objects: Vec<Value>,
+    /// Kinds an applied Subscription makes served (what its operator installs).
+    pub installs: Vec<Kind>,
+    /// Namespaces an applied Subscription creates (its operator's).
+    pub installs_namespaces: Vec<&'static str>,
+    /// What the sealed-secrets controller's proxied `/v1/cert.pem` returns.
+    pub cert_pem: String,
     /// Serve aggregated discovery (else only the legacy documents).
     pub aggregated: bool,
     /// Largest page a LIST returns, whatever the client's limit.
@@ -94,7 +124,7 @@ impl Server {
         let kubeconfig = dir.path().join("kubeconfig");
         write_kubeconfig(&kubeconfig, &url, &ca_cert.pem(), cfg.token);
         let log = Arc::new(Mutex::new(Log::default()));
-        let state = Arc::new(cfg);
+        let state = Arc::new(Mutex::new(cfg));
         let log2 = log.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -137,7 +167,7 @@ fn status(code: u16, reason: &str, message: &str) -> (u16, String) {
     )
 }
 
-fn serve<S: Read + Write>(s: &mut S, cfg: &Config, log: &Mutex<Log>) -> std::io::Result<()> {
+fn serve<S: Read + Write>(s: &mut S, cfg: &Mutex<Config>, log: &Mutex<Log>) -> std::io::Result<()> {
     let mut reader = BufReader::new(s);
     loop {
         let mut line = String::new();
@@ -179,18 +209,31 @@ fn serve<S: Read + Write>(s: &mut S, cfg: &Config, log: &Mutex<Log>) -> std::io:
         let (code, text) = if header("authorization") != format!("Bearer {TOKEN}") {
             status(401, "Unauthorized", "Unauthorized")
         } else {
-            route(&method, &target, header("accept"), cfg)
+            let mut cfg = cfg.lock().unwrap();
+            if method == "PATCH" {
+                apply(&target, header("content-type"), &body, &mut cfg)
+            } else {
+                route(&method, &target, header("accept"), &mut cfg)
+            }
         };
         let reason = match code {
             200 => "OK",
             401 => "Unauthorized",
+            403 => "Forbidden",
             404 => "Not Found",
+            409 => "Conflict",
+            422 => "Unprocessable Entity",
             _ => "Error",
+        };
+        let ctype = if target.ends_with("cert.pem") && code == 200 {
+            "text/plain"
+        } else {
+            "application/json"
         };
         let out = reader.get_mut();
         write!(
             out,
-            "HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+            "HTTP/1.1 {code} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n{text}",
             text.len()
         )?;
         out.flush()?;
@@ -205,7 +248,175 @@ fn gv(k: &Kind) -> String {
     }
 }
 
-fn route(method: &str, target: &str, accept: &str, cfg: &Config) -> (u16, String) {
+fn base_of(k: &Kind) -> String {
+    if k.group.is_empty() {
+        format!("/api/{}", k.version)
+    } else {
+        format!("/apis/{}", gv(k))
+    }
+}
+
+/// The kind, namespace and name an object URL names.
+fn locate(cfg: &Config, path: &str) -> Option<(Kind, Option<String>, Option<String>)> {
+    for k in &cfg.kinds {
+        let Some(rest) = path.strip_prefix(&base_of(k)) else {
+            continue;
+        };
+        let segs: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+        let (ns, plural, name) = match segs.as_slice() {
+            ["namespaces", ns, p] => (Some(ns.to_string()), *p, None),
+            ["namespaces", ns, p, n] => (Some(ns.to_string()), *p, Some(n.to_string())),
+            [p] => (None, *p, None),
+            [p, n] => (None, *p, Some(n.to_string())),
+            _ => continue,
+        };
+        if plural == k.plural {
+            return Some((k.clone(), ns, name));
+        }
+    }
+    None
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+/// Lays `patch` over `base` (maps merge, everything else is replaced).
+fn merge(base: &mut Value, patch: &Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(k) {
+                    Some(x) if x.is_object() && v.is_object() => merge(x, v),
+                    _ => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+fn apply(target: &str, content_type: &str, body: &[u8], cfg: &mut Config) -> (u16, String) {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let has = |kv: &str| query.split('&').any(|q| q == kv);
+    if content_type != "application/apply-patch+yaml" || !has("fieldManager=manifesto") {
+        return status(
+            415,
+            "UnsupportedMediaType",
+            "only server-side apply by manifesto here",
+        );
+    }
+    let dry = has("dryRun=All");
+    let force = has("force=true");
+    let Some((kind, ns, Some(name))) = locate(cfg, path) else {
+        return status(
+            404,
+            "NotFound",
+            &format!("the server could not find the requested resource ({path})"),
+        );
+    };
+    let Ok(obj) = serde_json::from_slice::<Value>(body) else {
+        return status(400, "BadRequest", "body is not JSON");
+    };
+    if name.starts_with("forbidden-") {
+        return status(
+            403,
+            "Forbidden",
+            &format!(
+                "{} \"{name}\" is forbidden: User \"tester\" cannot patch resource",
+                kind.plural
+            ),
+        );
+    }
+    if name.starts_with("conflict-") && !force {
+        return status(
+            409,
+            "Conflict",
+            "Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas",
+        );
+    }
+    if name.starts_with("invalid-") {
+        return status(
+            422,
+            "Invalid",
+            &format!("{} \"{name}\" is invalid: spec: Required value", kind.kind),
+        );
+    }
+    if let Some(ns) = &ns {
+        let exists = cfg
+            .objects
+            .iter()
+            .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == ns.as_str());
+        if !exists {
+            return status(404, "NotFound", &format!("namespaces \"{ns}\" not found"));
+        }
+    }
+    let same = |o: &Value| {
+        o["kind"] == kind.kind
+            && o["metadata"]["name"] == name.as_str()
+            && (ns.is_none() || o["metadata"]["namespace"] == ns.as_deref().unwrap_or(""))
+    };
+    let existing = cfg.objects.iter().position(&same);
+    let mut merged = existing
+        .map(|i| cfg.objects[i].clone())
+        .unwrap_or(json!({}));
+    let before = merged.clone();
+    merge(&mut merged, &obj);
+    let m = merged["metadata"].as_object_mut().unwrap();
+    m.entry("uid").or_insert(json!(format!("uid-{name}")));
+    m.entry("creationTimestamp")
+        .or_insert(json!("2026-12-01T00:00:00Z"));
+    let rv: u64 = m
+        .get("resourceVersion")
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if merged != before {
+        merged["metadata"]["resourceVersion"] = json!((rv + 1).to_string());
+    }
+    if dry {
+        return (200, merged.to_string());
+    }
+    match existing {
+        Some(i) => cfg.objects[i] = merged.clone(),
+        None => cfg.objects.push(merged.clone()),
+    }
+    if kind.kind == "CustomResourceDefinition" {
+        let spec = &merged["spec"];
+        let served = Kind {
+            group: leak(spec["group"].as_str().unwrap_or("")),
+            version: leak(spec["versions"][0]["name"].as_str().unwrap_or("v1")),
+            kind: leak(spec["names"]["kind"].as_str().unwrap_or("")),
+            plural: leak(spec["names"]["plural"].as_str().unwrap_or("")),
+            namespaced: spec["scope"] == "Namespaced",
+        };
+        cfg.kinds.push(served);
+    }
+    if kind.kind == "Subscription" {
+        let ns = ns.clone().unwrap_or_default();
+        let csv = merged["spec"]["startingCSV"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(format!("{name}.v1.0.0"));
+        let i = cfg.objects.iter().position(&same).unwrap();
+        cfg.objects[i]["status"] = json!({"installedCSV": csv});
+        cfg.objects.push(
+            json!({"apiVersion": "operators.coreos.com/v1alpha1", "kind": "ClusterServiceVersion",
+            "metadata": {"name": csv, "namespace": ns}, "status": {"phase": "Succeeded"}}),
+        );
+        let installs = std::mem::take(&mut cfg.installs);
+        cfg.kinds.extend(installs);
+        for n in std::mem::take(&mut cfg.installs_namespaces) {
+            cfg.objects
+                .push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}));
+        }
+    }
+    (200, merged.to_string())
+}
+
+fn route(method: &str, target: &str, accept: &str, cfg: &mut Config) -> (u16, String) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let q = |k: &str| {
         query.split('&').find_map(|kv| {
@@ -215,7 +426,15 @@ fn route(method: &str, target: &str, accept: &str, cfg: &Config) -> (u16, String
         })
     };
     if method != "GET" {
-        return status(405, "MethodNotAllowed", "only GET here");
+        return status(405, "MethodNotAllowed", "only GET and PATCH here");
+    }
+    if path.ends_with("/proxy/v1/cert.pem") {
+        let want = "/api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:http/proxy/v1/cert.pem";
+        return if path == want {
+            (200, cfg.cert_pem.clone())
+        } else {
+            status(404, "NotFound", "no such service proxy")
+        };
     }
     let aggregated = cfg.aggregated && accept.contains("as=APIGroupDiscoveryList");
     match path {
@@ -227,12 +446,15 @@ fn route(method: &str, target: &str, accept: &str, cfg: &Config) -> (u16, String
                 .filter(|k| k.group.is_empty() == core)
                 .map(|k| k.group)
                 .collect();
+            groups.sort();
             groups.dedup();
+            // One version per group here: the version of its kinds.
             let items: Vec<Value> = groups.iter().map(|g| {
-                let res: Vec<Value> = cfg.kinds.iter().filter(|k| k.group == *g).map(|k| json!({
+                let kinds: Vec<&Kind> = cfg.kinds.iter().filter(|k| k.group == *g).collect();
+                let res: Vec<Value> = kinds.iter().map(|k| json!({
                     "resource": k.plural, "responseKind": {"group": k.group, "version": k.version, "kind": k.kind},
                     "scope": if k.namespaced { "Namespaced" } else { "Cluster" }, "verbs": ["get", "list"]})).collect();
-                json!({"metadata": {"name": g}, "versions": [{"version": "v1", "resources": res}]})
+                json!({"metadata": {"name": g}, "versions": [{"version": kinds[0].version, "resources": res}]})
             }).collect();
             (200, json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "items": items}).to_string())
         }
@@ -242,6 +464,7 @@ fn route(method: &str, target: &str, accept: &str, cfg: &Config) -> (u16, String
         ),
         "/apis" => {
             let mut groups: Vec<&Kind> = cfg.kinds.iter().filter(|k| !k.group.is_empty()).collect();
+            groups.sort_by_key(|k| k.group);
             groups.dedup_by(|a, b| a.group == b.group);
             let list: Vec<Value> = groups
                 .iter()
@@ -303,8 +526,25 @@ fn route(method: &str, target: &str, accept: &str, cfg: &Config) -> (u16, String
                     })
                     .collect();
                 if let Some(n) = name {
-                    return match mine.iter().find(|o| o["metadata"]["name"] == n) {
-                        Some(o) => (200, o.to_string()),
+                    let found = mine
+                        .iter()
+                        .find(|o| o["metadata"]["name"] == n)
+                        .map(|o| (*o).clone());
+                    return match found {
+                        Some(o) => {
+                            let text = o.to_string();
+                            // A CRD is Established from its second read on.
+                            if k.kind == "CustomResourceDefinition"
+                                && o["status"].is_null()
+                                && let Some(s) = cfg
+                                    .objects
+                                    .iter_mut()
+                                    .find(|x| x["kind"] == k.kind && x["metadata"]["name"] == n)
+                            {
+                                s["status"] = json!({"conditions": [{"type": "Established", "status": "True"}]});
+                            }
+                            (200, text)
+                        }
                         None => status(404, "NotFound", &format!("{} \"{n}\" not found", k.plural)),
                     };
                 }
