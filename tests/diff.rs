@@ -236,3 +236,58 @@ fn bad_snapshots_and_rules_name_the_file() {
     assert_eq!(code, 2);
     assert!(err.contains("missing.yaml"), "{err}");
 }
+
+#[test]
+fn a_folder_of_applications_is_diffed_app_by_app() {
+    let r = repo();
+    let p = r.path();
+    write(
+        p,
+        "apps/billing.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: billing, namespace: argocd}\nspec:\n  source: {repoURL: 'https://git.example.com/shop.git', path: deploy/billing}\n  destination: {server: 'https://kubernetes.default.svc', namespace: billing}\n---\napiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: {name: p, namespace: argocd}\n",
+    );
+    write(
+        p,
+        "deploy/billing/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: rates}\ndata: {eur: '1'}\n",
+    );
+    let (code, out, err) = manifesto(
+        p,
+        &["diff", "--apps", "apps", "--live", "snapshot", "-o", "json"],
+        &[],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<String> = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}:{}",
+                o["namespace"].as_str().unwrap(),
+                o["name"].as_str().unwrap(),
+                o["change"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // billing's plain folder lands in its destination namespace; shop as with --app.
+    assert_eq!(
+        names,
+        [
+            "billing/rates:create",
+            "shop/stale:delete",
+            "shop/creds:update",
+            "shop/web:update"
+        ]
+    );
+    let (code, _, err) = manifesto(
+        p,
+        &["diff", "--apps", "deploy/shop", "--live", "snapshot"],
+        &[],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("no Argo CD Application"), "{err}");
+}

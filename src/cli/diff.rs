@@ -42,6 +42,9 @@ pub struct Args {
     /// no longer desired are reported as deletions (would be pruned)
     #[arg(long, value_name = "FILE")]
     pub app: Option<PathBuf>,
+    /// A folder of Argo CD Applications (app of apps): each is diffed as with --app
+    #[arg(long, value_name = "DIR", conflicts_with = "app")]
+    pub apps: Option<PathBuf>,
     /// The local checkout an Application's source.path is relative to
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub repo: PathBuf,
@@ -119,7 +122,7 @@ fn has_kustomization(dir: &Path) -> bool {
         .any(|f| dir.join(f).is_file())
 }
 
-fn from_app(file: &Path, repo: &Path) -> Result<Desired> {
+fn from_app_file(file: &Path, repo: &Path) -> Result<Desired> {
     let text = super::read_text(file)?;
     let app = manifesto::yaml::parse::parse_one_lenient(&text)
         .map_err(|e| anyhow::anyhow!("{}:{}: {}", file.display(), e.line, e.message))?;
@@ -129,6 +132,55 @@ fn from_app(file: &Path, repo: &Path) -> Result<Desired> {
             file.display()
         );
     }
+    from_app(&app, file, repo)
+}
+
+/// Every Argo CD Application of a folder (app of apps): its kustomization rendered if it
+/// has one, else its manifests read; other objects are passed over.
+fn from_apps_dir(dir: &Path, repo: &Path) -> Result<Vec<Desired>> {
+    let is_app = |o: &Value| {
+        o.get("kind").and_then(Value::as_str) == Some("Application")
+            && o.get("apiVersion")
+                .and_then(Value::as_str)
+                .is_some_and(|a| a.starts_with("argoproj.io/"))
+    };
+    let mut apps: Vec<(Value, PathBuf)> = Vec::new();
+    if has_kustomization(dir) {
+        for o in render(dir)? {
+            if is_app(&o) {
+                apps.push((o, dir.to_path_buf()));
+            }
+        }
+    } else {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("yaml" | "yml" | "json")
+                    )
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            for o in read_objects(&f)? {
+                if is_app(&o) {
+                    apps.push((o, f.clone()));
+                }
+            }
+        }
+    }
+    if apps.is_empty() {
+        bail!("{}: no Argo CD Application in it", dir.display());
+    }
+    apps.iter()
+        .map(|(app, file)| from_app(app, file, repo))
+        .collect()
+}
+
+fn from_app(app: &Value, file: &Path, repo: &Path) -> Result<Desired> {
     let name = manifesto::yaml::str_at(&app, &["metadata", "name"]).to_string();
     let spec = app.get("spec").cloned().unwrap_or(Value::Null);
     let source = spec
@@ -197,14 +249,19 @@ fn from_app(file: &Path, repo: &Path) -> Result<Desired> {
     })
 }
 
-fn desired(args: &Args) -> Result<Desired> {
-    let sources =
-        args.dir.is_some() as u8 + !args.files.is_empty() as u8 + args.app.is_some() as u8;
+fn desired(args: &Args) -> Result<Vec<Desired>> {
+    let sources = args.dir.is_some() as u8
+        + !args.files.is_empty() as u8
+        + args.app.is_some() as u8
+        + args.apps.is_some() as u8;
     if sources > 1 {
-        bail!("give one of a folder, -f FILE or --app FILE");
+        bail!("give one of a folder, -f FILE, --app FILE or --apps DIR");
     }
     if let Some(app) = &args.app {
-        return from_app(app, &args.repo);
+        return Ok(vec![from_app_file(app, &args.repo)?]);
+    }
+    if let Some(dir) = &args.apps {
+        return from_apps_dir(dir, &args.repo);
     }
     let objects = if args.files.is_empty() {
         render(args.dir.as_deref().unwrap_or(Path::new(".")))?
@@ -215,58 +272,33 @@ fn desired(args: &Args) -> Result<Desired> {
         }
         out
     };
-    Ok(Desired {
+    Ok(vec![Desired {
         objects,
         rules: Vec::new(),
         namespace: None,
         tracking: None,
-    })
+    }])
 }
 
 pub fn run(args: &Args) -> Result<i32> {
-    let mut want = desired(args)?;
+    let mut extra_rules = Vec::new();
     if let Some(f) = &args.ignore {
         let text = super::read_text(f)?;
         let v = manifesto::yaml::parse::parse_one_lenient(&text)
             .map_err(|e| anyhow::anyhow!("{}:{}: {}", f.display(), e.line, e.message))?;
-        want.rules
-            .extend(Rule::list_from(&v).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?);
+        extra_rules = Rule::list_from(&v).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
     }
-    let mut scopes = Scopes::default();
-    scopes.learn_crds(&want.objects);
-    let live = match &args.live {
-        Some(p) => {
-            let live = read_objects(p)?;
-            scopes.learn_crds(&live);
-            let ns = args
-                .namespace
-                .clone()
-                .or(want.namespace.clone())
-                .unwrap_or_else(|| "default".into());
-            scopes.resolve(&mut want.objects, &ns);
-            live
-        }
-        None => {
-            let live = super::cluster::live_for(
-                &args.cluster,
-                args.namespace.as_deref(),
-                &mut want.objects,
-                want.namespace.as_deref(),
-                &mut scopes,
-            )?;
-            if args.server_side {
-                want.objects = predict(&live, &want.objects, args.force_conflicts)?;
-            }
-            live.objects
-        }
+    let snapshot = match &args.live {
+        Some(p) => Some(read_objects(p)?),
+        None => None,
     };
-    let opts = Options {
-        rules: want.rules,
-        show_secrets: args.show_secrets,
-        tracking: want.tracking,
-        server_side: args.server_side,
-    };
-    let diffs = diff::diff(&want.objects, &live, &opts);
+    let mut diffs = Vec::new();
+    // One Application (or the one folder) at a time: each has its namespace, rules and
+    // tracking.
+    for mut want in desired(args)? {
+        want.rules.extend(extra_rules.iter().cloned());
+        diffs.extend(diff_one(args, want, snapshot.as_deref())?);
+    }
     let differs = diffs.iter().any(|d| d.change != Change::Unchanged);
     let color = match args.color {
         ColorArg::Always => true,
@@ -299,6 +331,47 @@ pub fn run(args: &Args) -> Result<i32> {
         code = 0;
     }
     Ok(code)
+}
+
+fn diff_one(
+    args: &Args,
+    mut want: Desired,
+    snapshot: Option<&[Value]>,
+) -> Result<Vec<diff::ObjectDiff>> {
+    let mut scopes = Scopes::default();
+    scopes.learn_crds(&want.objects);
+    let live = match snapshot {
+        Some(live) => {
+            scopes.learn_crds(live);
+            let ns = args
+                .namespace
+                .clone()
+                .or(want.namespace.clone())
+                .unwrap_or_else(|| "default".into());
+            scopes.resolve(&mut want.objects, &ns);
+            live.to_vec()
+        }
+        None => {
+            let live = super::cluster::live_for(
+                &args.cluster,
+                args.namespace.as_deref(),
+                &mut want.objects,
+                want.namespace.as_deref(),
+                &mut scopes,
+            )?;
+            if args.server_side {
+                want.objects = predict(&live, &want.objects, args.force_conflicts)?;
+            }
+            live.objects
+        }
+    };
+    let opts = Options {
+        rules: want.rules,
+        show_secrets: args.show_secrets,
+        tracking: want.tracking,
+        server_side: args.server_side,
+    };
+    Ok(diff::diff(&want.objects, &live, &opts))
 }
 
 /// The server's answer to a server-side apply dry run of each desired object; objects of
