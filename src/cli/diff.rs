@@ -181,7 +181,7 @@ fn from_apps_dir(dir: &Path, repo: &Path) -> Result<Vec<Desired>> {
 }
 
 fn from_app(app: &Value, file: &Path, repo: &Path) -> Result<Desired> {
-    let name = manifesto::yaml::str_at(&app, &["metadata", "name"]).to_string();
+    let name = manifesto::yaml::str_at(app, &["metadata", "name"]).to_string();
     let spec = app.get("spec").cloned().unwrap_or(Value::Null);
     let source = spec
         .get("source")
