@@ -82,24 +82,11 @@ impl Drop for Server {
 
 fn serve(conn: TcpStream, root: &Path) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let target = parts.next().unwrap_or("/").to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h)?;
-        let h = h.trim_end().to_string();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let header = |k: &str| headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let Some(head) = common::apiserver::RequestHead::read(&mut reader)? else {
+        return Ok(());
+    };
+    let (method, target) = (head.method.clone(), head.target.clone());
+    let header = |k: &str| Some(head.header(k).to_string()).filter(|v| !v.is_empty());
     let mut body = Vec::new();
     if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
         loop {

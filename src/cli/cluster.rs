@@ -74,14 +74,7 @@ pub fn live_for(
     let mut resources: Vec<(ApiResource, Option<String>)> = Vec::new();
     let desired_crds: BTreeSet<(String, String)> = desired
         .iter()
-        .filter(|o| o.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition"))
-        .filter_map(|o| {
-            let s = o.get("spec")?;
-            Some((
-                s.get("group")?.as_str()?.to_string(),
-                s.get("names")?.get("kind")?.as_str()?.to_string(),
-            ))
-        })
+        .filter_map(manifesto::cluster::scope::crd_kind)
         .collect();
     for o in desired.iter() {
         let key = manifesto::cluster::normalize::ObjectKey::of(o);

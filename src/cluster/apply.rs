@@ -125,17 +125,8 @@ pub fn apply_all(
         .unwrap_or_else(|| cluster.default_namespace().to_string());
     scopes.resolve(&mut objects, &ns);
     objects.sort_by_key(phase);
-    let crd_kinds: Vec<(String, String)> = objects
-        .iter()
-        .filter(|o| phase(o) == 1)
-        .filter_map(|o| {
-            let s = o.get("spec")?;
-            Some((
-                s.get("group")?.as_str()?.to_string(),
-                s.get("names")?.get("kind")?.as_str()?.to_string(),
-            ))
-        })
-        .collect();
+    let crd_kinds: Vec<(String, String)> =
+        objects.iter().filter_map(super::scope::crd_kind).collect();
     let namespaces: Vec<String> = objects
         .iter()
         .filter(|o| phase(o) == 0)

@@ -7,6 +7,18 @@ use crate::kustomize::resmap::resid::Gvk;
 use crate::yaml::{Map, Value};
 use std::collections::BTreeMap;
 
+/// The (group, kind) a CustomResourceDefinition defines, if `obj` is one.
+pub fn crd_kind(obj: &Value) -> Option<(String, String)> {
+    if obj.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
+        return None;
+    }
+    let s = obj.get("spec")?;
+    Some((
+        s.get("group")?.as_str()?.to_string(),
+        s.get("names")?.get("kind")?.as_str()?.to_string(),
+    ))
+}
+
 /// (group, kind) → cluster-scoped?
 #[derive(Debug, Clone, Default)]
 pub struct Scopes {
@@ -17,17 +29,12 @@ impl Scopes {
     /// Learns the scope of every CRD among `objects`.
     pub fn learn_crds<'a>(&mut self, objects: impl IntoIterator<Item = &'a Value>) {
         for o in objects {
-            if o.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
-                continue;
-            }
-            let spec = o.get("spec");
-            let s = |k: &str| spec.and_then(|s| s.get(k)).and_then(Value::as_str);
-            let kind = spec
-                .and_then(|s| s.get("names"))
-                .and_then(|n| n.get("kind"))
-                .and_then(Value::as_str);
-            if let (Some(group), Some(kind)) = (s("group"), kind) {
-                self.set(group, kind, s("scope") == Some("Cluster"));
+            if let Some((group, kind)) = crd_kind(o) {
+                let scope = o
+                    .get("spec")
+                    .and_then(|s| s.get("scope"))
+                    .and_then(Value::as_str);
+                self.set(&group, &kind, scope == Some("Cluster"));
             }
         }
     }

@@ -170,42 +170,18 @@ fn status(code: u16, reason: &str, message: &str) -> (u16, String) {
 fn serve<S: Read + Write>(s: &mut S, cfg: &Mutex<Config>, log: &Mutex<Log>) -> std::io::Result<()> {
     let mut reader = BufReader::new(s);
     loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
+        let Some(head) = RequestHead::read(&mut reader)? else {
             return Ok(());
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or("").to_string();
-        let target = parts.next().unwrap_or("").to_string();
-        let mut headers = Vec::new();
-        let mut length = 0usize;
-        loop {
-            let mut h = String::new();
-            reader.read_line(&mut h)?;
-            let h = h.trim_end().to_string();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-            }
-        }
+        };
+        let (method, target) = (head.method.clone(), head.target.clone());
+        let length: usize = head.header("content-length").parse().unwrap_or(0);
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
         log.lock()
             .unwrap()
             .requests
             .push(format!("{method} {target}"));
-        let header = |k: &str| {
-            headers
-                .iter()
-                .find(|(h, _)| h == k)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("")
-        };
+        let header = |k: &str| head.header(k);
         let (code, text) = if header("authorization") != format!("Bearer {TOKEN}") {
             status(401, "Unauthorized", "Unauthorized")
         } else {
@@ -584,5 +560,51 @@ fn route(method: &str, target: &str, accept: &str, cfg: &mut Config) -> (u16, St
                 &format!("the server could not find the requested resource ({path})"),
             )
         }
+    }
+}
+
+/// The head of one HTTP/1.1 request: method, target, headers (names lower-cased).
+pub struct RequestHead {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl RequestHead {
+    /// Reads a request line and its headers; `None` when the peer closed the connection.
+    pub fn read(reader: &mut impl BufRead) -> std::io::Result<Option<RequestHead>> {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or("").to_string();
+        let target = parts.next().unwrap_or("/").to_string();
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h)?;
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            }
+        }
+        Ok(Some(RequestHead {
+            method,
+            target,
+            headers,
+        }))
+    }
+
+    /// A header's value, or "".
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 }
