@@ -27,6 +27,9 @@ fn live_objects() -> Vec<serde_json::Value> {
     }
     v.push(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "sealed-secrets-controller", "namespace": "kube-system"},
         "spec": {"ports": [{"name": "http", "port": 8080}]}}));
+    // Tracked for the Application "shop", of a kind it no longer holds: would be pruned.
+    v.push(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "old-svc", "namespace": "team",
+        "labels": {"app.kubernetes.io/instance": "shop"}}, "spec": {"ports": [{"port": 80}]}}));
     // Enough ConfigMaps that their LIST takes several pages.
     for i in 0..7 {
         v.push(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("cm-{i}"), "namespace": "team"},
@@ -434,4 +437,48 @@ fn server_side_diff_asks_the_server_and_changes_nothing() {
     let (code, out, _) = run(&s, d.path(), &["diff", "-f", "cm.yaml", "--color", "never"]);
     assert_eq!(code, 1);
     assert!(out.contains("-  \"n\": \"0\""), "{out}");
+}
+
+#[test]
+fn an_application_diff_finds_tracked_objects_of_kinds_it_no_longer_holds() {
+    let s = server(true, TOKEN);
+    let p = project(2, "old-pass");
+    write(
+        p.path(),
+        "shop-app.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop, namespace: openshift-gitops}\nspec:\n  source: {repoURL: 'https://git.example.com/x.git', path: app}\n  destination: {server: 'https://kubernetes.default.svc', namespace: team}\n",
+    );
+    let (code, out, err) = run(
+        &s,
+        p.path(),
+        &["diff", "--app", "shop-app.yaml", "-o", "json"],
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let changed: Vec<String> = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["change"] != "unchanged")
+        .map(|o| {
+            format!(
+                "{} {}/{}: {}",
+                o["kind"].as_str().unwrap(),
+                o["namespace"].as_str().unwrap(),
+                o["name"].as_str().unwrap(),
+                o["change"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(changed, ["Service team/old-svc: delete"]);
+    let reqs = s.requests();
+    assert!(
+        reqs.iter()
+            .any(|r| r.starts_with("GET /api/v1/namespaces/team/services")),
+        "{reqs:?}"
+    );
+    assert!(
+        reqs.iter().all(|r| r.starts_with("GET ")),
+        "read-only: {reqs:?}"
+    );
 }

@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 use manifesto::cluster::client::{Cluster, ConnectOptions};
-use manifesto::cluster::requests::{ApiResource, Discovery};
+use manifesto::cluster::requests::{self, ApiResource, Discovery};
 use manifesto::cluster::scope::Scopes;
 use manifesto::yaml::Value;
 use std::collections::BTreeSet;
@@ -35,7 +35,11 @@ pub fn connect(args: &ClusterArgs) -> Result<Cluster> {
 /// Reads from the cluster the live objects of every kind and namespace `desired` holds
 /// (one LIST per kind and namespace), after giving namespaced objects without one the
 /// namespace `-n`, the Application's, or the context's. Kinds the server does not serve
-/// are fine when their CRD is desired too (their objects are creations).
+/// are fine when their CRD is desired too (their objects are creations). With
+/// `prune_scan` (an Application's diff), every listable namespaced kind is read in those
+/// namespaces too, so that tracked objects of kinds no longer desired are found (kinds
+/// controllers make, such as Events and Pods, are passed over; cluster-scoped objects are
+/// looked for among the cluster-scoped kinds desired).
 /// A cluster connection with what discovery found, and the live objects read.
 pub struct Live {
     pub cluster: Cluster,
@@ -49,6 +53,7 @@ pub fn live_for(
     desired: &mut [Value],
     app_namespace: Option<&str>,
     scopes: &mut Scopes,
+    prune_scan: bool,
 ) -> Result<Live> {
     let cluster = connect(args)?;
     let groups: BTreeSet<String> = desired
@@ -60,7 +65,12 @@ pub fn live_for(
                 .unwrap_or_default()
         })
         .collect();
-    let groups: Vec<String> = groups.into_iter().collect();
+    // A prune scan needs every group; a diff only the desired ones.
+    let groups: Vec<String> = if prune_scan {
+        Vec::new()
+    } else {
+        groups.into_iter().collect()
+    };
     let disc = cluster.discover(&groups)?;
     for r in disc.by_kind.values() {
         scopes.set(&r.group, &r.kind, !r.namespaced);
@@ -92,6 +102,23 @@ pub fn live_for(
                 key.kind,
                 key.group
             ),
+        }
+    }
+    if prune_scan {
+        let namespaces: BTreeSet<String> = wanted
+            .iter()
+            .filter_map(|(_, _, ns)| ns.clone())
+            .chain(std::iter::once(ns.clone()))
+            .collect();
+        for r in disc.by_kind.values() {
+            if !r.namespaced || !r.listable || requests::prune_scan_skips(r) {
+                continue;
+            }
+            for n in &namespaces {
+                if wanted.insert((r.group.clone(), r.kind.clone(), Some(n.clone()))) {
+                    resources.push((r.clone(), Some(n.clone())));
+                }
+            }
         }
     }
     let objects = cluster.list(&resources)?;

@@ -358,6 +358,7 @@ fn diff_one(
                 &mut want.objects,
                 want.namespace.as_deref(),
                 &mut scopes,
+                want.tracking.is_some(),
             )?;
             if args.server_side {
                 want.objects = predict(&live, &want.objects, args.force_conflicts)?;

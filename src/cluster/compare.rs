@@ -470,6 +470,42 @@ mod tests {
     }
 
     #[test]
+    fn openshift_additions_are_not_differences_unless_desired() {
+        let route = |host: Option<&str>| {
+            let mut r = json!({"apiVersion": "route.openshift.io/v1", "kind": "Route", "metadata": {"name": "web"},
+                "spec": {"to": {"kind": "Service", "name": "web"}, "tls": {"termination": "edge"}}});
+            if let Some(h) = host {
+                r["spec"]["host"] = json!(h);
+            }
+            r
+        };
+        let live = route(Some("web-shop.apps.example.com"));
+        assert!(overlay(&route(None), &live, None).changes.is_empty());
+        assert_eq!(
+            paths(&overlay(&route(Some("web.example.com")), &live, None)),
+            ["spec.host"]
+        );
+        let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "app"}});
+        let live_sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "app"},
+            "secrets": [{"name": "app-dockercfg-x"}], "imagePullSecrets": [{"name": "app-dockercfg-x"}]});
+        assert!(overlay(&sa, &live_sa, None).changes.is_empty());
+        let hook = |ca: Option<&str>| {
+            let mut cc = json!({"service": {"name": "hook", "namespace": "n", "path": "/v"}});
+            if let Some(c) = ca {
+                cc["caBundle"] = json!(c);
+            }
+            json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+                "metadata": {"name": "v"}, "webhooks": [{"name": "v.example.com", "clientConfig": cc,
+                "admissionReviewVersions": ["v1"], "sideEffects": "None"}]})
+        };
+        assert!(
+            overlay(&hook(None), &hook(Some("LS0tLS1CRUdJTi...")), None)
+                .changes
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn added_fields_and_items_are_differences() {
         let desired = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
             "spec": {"ports": [{"port": 80, "protocol": "TCP"}, {"port": 443, "protocol": "TCP"}],

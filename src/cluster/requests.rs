@@ -21,6 +21,9 @@ pub struct ApiResource {
     /// The plural in URLs (`deployments`).
     pub plural: String,
     pub namespaced: bool,
+    /// Whether the server lists it (its verbs include `list`; taken as yes when the
+    /// server gives no verbs).
+    pub listable: bool,
 }
 
 impl ApiResource {
@@ -138,6 +141,7 @@ pub fn read_root(d: &mut Discovery, body: &str) -> Result<(), String> {
                             plural: plural.to_string(),
                             namespaced: r.get("scope").and_then(Value::as_str)
                                 == Some("Namespaced"),
+                            listable: lists(r),
                         });
                     }
                 }
@@ -174,6 +178,32 @@ pub fn read_root(d: &mut Discovery, body: &str) -> Result<(), String> {
     }
 }
 
+/// Whether a discovered resource can be listed.
+fn lists(r: &Value) -> bool {
+    match r.get("verbs").and_then(Value::as_array) {
+        Some(v) => v.iter().any(|x| x.as_str() == Some("list")),
+        None => true,
+    }
+}
+
+/// Kinds a prune scan passes over: made by controllers and never in git (events, leases,
+/// endpoints), so reading them would only cost time.
+pub fn prune_scan_skips(r: &ApiResource) -> bool {
+    matches!(
+        (r.group.as_str(), r.kind.as_str()),
+        ("", "Event")
+            | ("events.k8s.io", "Event")
+            | ("", "Endpoints")
+            | ("discovery.k8s.io", "EndpointSlice")
+            | ("coordination.k8s.io", "Lease")
+            | ("", "Pod")
+            | ("metrics.k8s.io", _)
+            | ("apps", "ReplicaSet")
+            | ("apps", "ControllerRevision")
+            | ("", "ComponentStatus")
+    )
+}
+
 /// The URL of a legacy group-version document.
 pub fn group_version_url(gv: &str) -> String {
     if gv.contains('/') {
@@ -208,6 +238,7 @@ pub fn read_resource_list(d: &mut Discovery, body: &str) -> Result<(), String> {
                 .get("namespaced")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            listable: lists(r),
         });
     }
     Ok(())
@@ -372,6 +403,14 @@ mod tests {
         assert!(!d.find("", "Namespace").unwrap().namespaced);
         assert!(d.find("", "Pod").is_none());
         assert!(read_root(&mut d, r#"{"kind":"Status"}"#).is_err());
+        read_resource_list(&mut d, r#"{"groupVersion":"authorization.k8s.io/v1","resources":[
+            {"name":"selfsubjectaccessreviews","namespaced":false,"kind":"SelfSubjectAccessReview","verbs":["create"]}]}"#).unwrap();
+        assert!(
+            !d.find("authorization.k8s.io", "SelfSubjectAccessReview")
+                .unwrap()
+                .listable
+        );
+        assert!(d.find("", "ConfigMap").unwrap().listable);
     }
 
     #[test]
@@ -382,6 +421,7 @@ mod tests {
             kind: "ConfigMap".into(),
             plural: "configmaps".into(),
             namespaced: true,
+            listable: true,
         };
         let (items, token) = read_list_page(r#"{"kind":"ConfigMapList","metadata":{"continue":"tok"},"items":[{"metadata":{"name":"a"}}]}"#, &r).unwrap();
         assert_eq!(items[0]["kind"], "ConfigMap");
@@ -400,6 +440,7 @@ mod tests {
             kind: "Deployment".into(),
             plural: "deployments".into(),
             namespaced: true,
+            listable: true,
         };
         assert_eq!(
             r.apply_url("shop", "web", true, true),

@@ -201,8 +201,13 @@ fn serve<S: Read + Write>(s: &mut S, cfg: &Mutex<Config>, log: &Mutex<Log>) -> s
             422 => "Unprocessable Entity",
             _ => "Error",
         };
+        // Real servers mark aggregated discovery by its content type (kubectl reads it so).
         let ctype = if target.ends_with("cert.pem") && code == 200 {
             "text/plain"
+        } else if text.starts_with("{\"apiVersion\":\"apidiscovery.k8s.io/v2\"")
+            || text.contains("\"kind\":\"APIGroupDiscoveryList\"")
+        {
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
         } else {
             "application/json"
         };
@@ -274,14 +279,25 @@ fn merge(base: &mut Value, patch: &Value) {
     }
 }
 
+fn has_prefix(query: &str, prefix: &str) -> bool {
+    query.split('&').any(|q| q.starts_with(prefix))
+}
+
 fn apply(target: &str, content_type: &str, body: &[u8], cfg: &mut Config) -> (u16, String) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let has = |kv: &str| query.split('&').any(|q| q == kv);
-    if content_type != "application/apply-patch+yaml" || !has("fieldManager=manifesto") {
+    // Server-side apply (with a field manager); kubectl's strategic and JSON merge patches
+    // are taken as a merge too (close enough for timing kubectl diff against this server).
+    let known = match content_type.split(';').next().unwrap_or("") {
+        "application/apply-patch+yaml" => has_prefix(query, "fieldManager="),
+        "application/strategic-merge-patch+json" | "application/merge-patch+json" => true,
+        _ => false,
+    };
+    if !known {
         return status(
             415,
             "UnsupportedMediaType",
-            "only server-side apply by manifesto here",
+            "server-side apply or merge patches only",
         );
     }
     let dry = has("dryRun=All");
