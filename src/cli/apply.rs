@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use manifesto::cluster::apply::{ApplyOptions, apply_all};
 use manifesto::yaml::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,20 +62,6 @@ pub struct BootstrapArgs {
     pub cluster: super::cluster::ClusterArgs,
 }
 
-pub fn objects(dir: Option<&Path>, files: &[PathBuf]) -> Result<Vec<Value>> {
-    if !files.is_empty() {
-        if dir.is_some() {
-            bail!("give a folder or -f FILE, not both");
-        }
-        let mut out = Vec::new();
-        for f in files {
-            out.extend(super::diff::read_objects(f)?);
-        }
-        return Ok(out);
-    }
-    super::diff::render(dir.unwrap_or(Path::new(".")))
-}
-
 fn run_apply(
     objects: Vec<Value>,
     cluster: &super::cluster::ClusterArgs,
@@ -84,7 +70,7 @@ fn run_apply(
     let cluster = super::cluster::connect(cluster)?;
     let mut out = std::io::stdout().lock();
     let mut failed_write = None;
-    let applied = apply_all(&cluster, objects, &opts, &mut |line| {
+    apply_all(&cluster, objects, &opts, &mut |line| {
         if failed_write.is_none()
             && let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush())
         {
@@ -94,12 +80,14 @@ fn run_apply(
     if let Some(e) = failed_write {
         return Err(anyhow::Error::from(e).context("writing to stdout"));
     }
-    let _ = applied;
     Ok(0)
 }
 
 pub fn run(a: &Args) -> Result<i32> {
-    let objects = objects(a.dir.as_deref(), &a.files)?;
+    if a.dir.is_some() && !a.files.is_empty() {
+        bail!("give a folder or -f FILE, not both");
+    }
+    let objects = super::diff::objects(a.dir.as_deref(), &a.files)?;
     run_apply(
         objects,
         &a.cluster,

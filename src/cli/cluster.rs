@@ -3,6 +3,7 @@
 
 use anyhow::{Result, bail};
 use manifesto::cluster::client::{Cluster, ConnectOptions};
+use manifesto::cluster::normalize::ObjectKey;
 use manifesto::cluster::requests::{self, ApiResource, Discovery};
 use manifesto::cluster::scope::Scopes;
 use manifesto::yaml::Value;
@@ -32,6 +33,13 @@ pub fn connect(args: &ClusterArgs) -> Result<Cluster> {
     })?)
 }
 
+/// A cluster connection with what discovery found, and the live objects read.
+pub struct Live {
+    pub cluster: Cluster,
+    pub discovery: Discovery,
+    pub objects: Vec<Value>,
+}
+
 /// Reads from the cluster the live objects of every kind and namespace `desired` holds
 /// (one LIST per kind and namespace), after giving namespaced objects without one the
 /// namespace `-n`, the Application's, or the context's. Kinds the server does not serve
@@ -40,13 +48,6 @@ pub fn connect(args: &ClusterArgs) -> Result<Cluster> {
 /// namespaces too, so that tracked objects of kinds no longer desired are found (kinds
 /// controllers make, such as Events and Pods, are passed over; cluster-scoped objects are
 /// looked for among the cluster-scoped kinds desired).
-/// A cluster connection with what discovery found, and the live objects read.
-pub struct Live {
-    pub cluster: Cluster,
-    pub discovery: Discovery,
-    pub objects: Vec<Value>,
-}
-
 pub fn live_for(
     args: &ClusterArgs,
     namespace: Option<&str>,
@@ -56,15 +57,7 @@ pub fn live_for(
     prune_scan: bool,
 ) -> Result<Live> {
     let cluster = connect(args)?;
-    let groups: BTreeSet<String> = desired
-        .iter()
-        .map(|o| {
-            let api = o.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-            api.rsplit_once('/')
-                .map(|(g, _)| g.to_string())
-                .unwrap_or_default()
-        })
-        .collect();
+    let groups: BTreeSet<String> = desired.iter().map(|o| ObjectKey::of(o).group).collect();
     // A prune scan needs every group; a diff only the desired ones.
     let groups: Vec<String> = if prune_scan {
         Vec::new()
@@ -72,9 +65,7 @@ pub fn live_for(
         groups.into_iter().collect()
     };
     let disc = cluster.discover(&groups)?;
-    for r in disc.by_kind.values() {
-        scopes.set(&r.group, &r.kind, !r.namespaced);
-    }
+    scopes.learn_discovery(&disc);
     let ns = namespace
         .or(app_namespace)
         .unwrap_or(cluster.default_namespace())
@@ -87,7 +78,7 @@ pub fn live_for(
         .filter_map(manifesto::cluster::scope::crd_kind)
         .collect();
     for o in desired.iter() {
-        let key = manifesto::cluster::normalize::ObjectKey::of(o);
+        let key = ObjectKey::of(o);
         match disc.find(&key.group, &key.kind) {
             Some(r) => {
                 let ns = r.namespaced.then(|| key.namespace.clone());

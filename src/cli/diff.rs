@@ -116,6 +116,30 @@ pub fn read_objects(path: &Path) -> Result<Vec<Value>> {
     snapshot::objects_from_path(path).map_err(|d| anyhow::anyhow!("{d}"))
 }
 
+/// The objects of a kustomization folder (rendered; `.` by default), or of manifests
+/// (`-f`) when any are named.
+pub fn objects(dir: Option<&Path>, files: &[PathBuf]) -> Result<Vec<Value>> {
+    if files.is_empty() {
+        return render(dir.unwrap_or(Path::new(".")));
+    }
+    let mut out = Vec::new();
+    for f in files {
+        out.extend(read_objects(f)?);
+    }
+    Ok(out)
+}
+
+/// The manifest files (`*.yaml`, `*.yml`, `*.json`) directly in a folder, in name order.
+fn manifest_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && snapshot::is_manifest(p))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 fn has_kustomization(dir: &Path) -> bool {
     ["kustomization.yaml", "kustomization.yml", "Kustomization"]
         .iter()
@@ -152,19 +176,7 @@ fn from_apps_dir(dir: &Path, repo: &Path) -> Result<Vec<Desired>> {
             }
         }
     } else {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("reading {}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("yaml" | "yml" | "json")
-                    )
-            })
-            .collect();
-        files.sort();
-        for f in files {
+        for f in manifest_files(dir)? {
             for o in read_objects(&f)? {
                 if is_app(&o) {
                     apps.push((o, f.clone()));
@@ -208,19 +220,8 @@ fn from_app(app: &Value, file: &Path, repo: &Path) -> Result<Desired> {
             read_objects(&dir)?
         } else {
             let mut out = Vec::new();
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .with_context(|| format!("reading {}", dir.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .collect();
-            files.sort();
-            for f in files {
-                if matches!(
-                    f.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "json")
-                ) {
-                    out.extend(read_objects(&f)?);
-                }
+            for f in manifest_files(&dir)? {
+                out.extend(read_objects(&f)?);
             }
             out
         }
@@ -263,15 +264,7 @@ fn desired(args: &Args) -> Result<Vec<Desired>> {
     if let Some(dir) = &args.apps {
         return from_apps_dir(dir, &args.repo);
     }
-    let objects = if args.files.is_empty() {
-        render(args.dir.as_deref().unwrap_or(Path::new(".")))?
-    } else {
-        let mut out = Vec::new();
-        for f in &args.files {
-            out.extend(read_objects(f)?);
-        }
-        out
-    };
+    let objects = objects(args.dir.as_deref(), &args.files)?;
     Ok(vec![Desired {
         objects,
         rules: Vec::new(),

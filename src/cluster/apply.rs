@@ -116,9 +116,12 @@ pub fn apply_all(
 ) -> Result<Applied, ApplyError> {
     let deadline = Instant::now() + opts.timeout;
     let mut disc = cluster.discover(&[])?;
+    // Set when the server may serve new kinds (a CRD Established, an operator installed,
+    // a wait for kinds): discovery runs again the next time a kind is not found.
+    let mut stale = false;
     let mut scopes = Scopes::default();
     scopes.learn_crds(&objects);
-    learn(&mut scopes, &disc);
+    scopes.learn_discovery(&disc);
     let ns = opts
         .namespace
         .clone()
@@ -139,6 +142,10 @@ pub fn apply_all(
         let mut progressed = false;
         for obj in std::mem::take(&mut pending) {
             let key = ObjectKey::of(&obj);
+            if stale && disc.find(&key.group, &key.kind).is_none() {
+                disc = cluster.discover(&[])?;
+                stale = false;
+            }
             let Some(r) = disc.find(&key.group, &key.kind).cloned() else {
                 let crd_desired = crd_kinds.contains(&(key.group.clone(), key.kind.clone()));
                 if opts.dry_run && crd_desired {
@@ -206,8 +213,7 @@ pub fn apply_all(
                             .is_some_and(|c| requests::crd_established(&c)))
                     },
                 )?;
-                disc = cluster.discover(&[])?;
-                learn(&mut scopes, &disc);
+                stale = true;
             }
             if !opts.dry_run
                 && opts.wait
@@ -215,8 +221,7 @@ pub fn apply_all(
                 && key.group == "operators.coreos.com"
             {
                 wait_for_csv(cluster, &disc, &key, deadline, opts.poll, progress)?;
-                disc = cluster.discover(&[])?;
-                learn(&mut scopes, &disc);
+                stale = true;
             }
             done.objects.push((key, outcome));
         }
@@ -237,15 +242,8 @@ pub fn apply_all(
             progress(&format!("waiting for {}", waiting[0].1));
             std::thread::sleep(opts.poll);
         }
-        disc = cluster.discover(&[])?;
-        learn(&mut scopes, &disc);
+        stale = true;
         pending = waiting.into_iter().map(|(o, _)| o).collect();
-    }
-}
-
-fn learn(scopes: &mut Scopes, disc: &Discovery) {
-    for r in disc.by_kind.values() {
-        scopes.set(&r.group, &r.kind, !r.namespaced);
     }
 }
 

@@ -237,16 +237,17 @@ impl Cluster {
         namespace: &str,
         name: &str,
     ) -> Result<Option<Value>, ClusterError> {
-        let url = r.object_url(namespace, name);
-        self.runtime.block_on(async {
-            match self.get(&url, "application/json").await {
-                Ok(body) => serde_json::from_str(&body)
-                    .map(Some)
-                    .map_err(|e| ClusterError::Answer(format!("GET {url}: {e}"))),
-                Err(ClusterError::Status { code: 404, .. }) => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
+        match self.get_json(&r.object_url(namespace, name)) {
+            Ok(v) => Ok(Some(v)),
+            Err(ClusterError::Status { code: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A GET whose answer is a JSON object.
+    fn get_json(&self, url: &str) -> Result<Value, ClusterError> {
+        let body = self.runtime.block_on(self.get(url, "application/json"))?;
+        serde_json::from_str(&body).map_err(|e| ClusterError::Answer(format!("GET {url}: {e}")))
     }
 }
 
@@ -332,12 +333,7 @@ impl Cluster {
         namespace: &str,
         service: &str,
     ) -> Result<String, ClusterError> {
-        let svc_url = format!("/api/v1/namespaces/{}/services/{}", namespace, service);
-        let svc = self
-            .runtime
-            .block_on(self.get(&svc_url, "application/json"))?;
-        let svc: Value = serde_json::from_str(&svc)
-            .map_err(|e| ClusterError::Answer(format!("GET {svc_url}: {e}")))?;
+        let svc = self.get_json(&requests::service_url(namespace, service))?;
         let port = requests::first_port_name(&svc).ok_or_else(|| {
             ClusterError::Answer(format!(
                 "Service {namespace}/{service} has no ports (is it the sealed-secrets controller? see --controller-name, --controller-namespace)"

@@ -135,14 +135,7 @@ fn same_deep(a: &Value, b: &Value, field: Field) -> bool {
 
 fn item_label(item: &Value, keys: &[String]) -> String {
     keys.iter()
-        .filter_map(|k| {
-            let v = item.get(k)?;
-            let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Some(format!("{k}={text}"))
-        })
+        .filter_map(|k| Some(format!("{k}={}", scalar_text(item.get(k)?))))
         .collect::<Vec<_>>()
         .join(",")
 }

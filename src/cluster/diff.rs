@@ -117,61 +117,34 @@ fn one(
     opts: &Options,
 ) -> ObjectDiff {
     let rules: Vec<&Rule> = opts.rules.iter().filter(|r| r.matches(key)).collect();
-    let prepare = |v: &Value, raw_live: Option<&Value>| {
-        let mut v = v.clone();
-        normalize::drop_server_fields(&mut v);
-        normalize::fold_string_data(&mut v);
-        for r in &rules {
-            r.strip(&mut v, raw_live);
-        }
-        v
-    };
     let api_version = desired
         .or(live)
         .and_then(|v| v.get("apiVersion"))
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let live_n = live.map(|l| prepare(l, Some(l)));
-    let desired_n = desired.map(|d| {
-        let mut d = prepare(d, live);
-        if !opts.server_side {
-            normalize::add_server_defaults(&mut d);
-        }
-        d
-    });
+    let live_n = live.map(|l| prepared(l, &rules, live, false));
+    // A server-side prediction already has the server's defaults.
+    let desired_n = desired.map(|d| prepared(d, &rules, live, !opts.server_side));
     let (change, fields, ignored, predicted) = match (&desired_n, &live_n) {
-        (Some(d), Some(l)) if opts.server_side => {
-            // Whole: what the live object has and the prediction lacks is a removal.
-            let o = compare::overlay(d, l, Some(l));
-            let change = if o.changes.is_empty() {
-                Change::Unchanged
-            } else {
-                Change::Update
-            };
-            (change, o.changes, 0, Some(o.predicted))
-        }
         (Some(d), Some(l)) => {
-            let last = live.and_then(normalize::last_applied).map(|mut a| {
-                for r in &rules {
-                    r.strip(&mut a, live);
-                }
-                a
-            });
+            // Server-side: compared whole, so what the live object has and the prediction
+            // lacks is a removal (the live object serves as what was applied before).
+            let last = if opts.server_side {
+                Some(l.clone())
+            } else {
+                live.and_then(normalize::last_applied).map(|mut a| {
+                    strip(&mut a, &rules, live);
+                    a
+                })
+            };
             let o = compare::overlay(d, l, last.as_ref());
             // How many changes the ignore rules hid: the same comparison without them.
-            let ignored = if rules.is_empty() {
+            let ignored = if rules.is_empty() || opts.server_side {
                 0
             } else {
-                let raw = |v: &Value| {
-                    let mut v = v.clone();
-                    normalize::drop_server_fields(&mut v);
-                    normalize::fold_string_data(&mut v);
-                    v
-                };
-                let mut rd = raw(desired.expect("desired is set"));
-                normalize::add_server_defaults(&mut rd);
-                let rl = raw(live.expect("live is set"));
+                let rd = prepared(desired.expect("desired is set"), &[], live, true);
+                let rl = prepared(live.expect("live is set"), &[], live, false);
                 let rlast = live.and_then(normalize::last_applied);
                 compare::overlay(&rd, &rl, rlast.as_ref())
                     .changes
@@ -202,6 +175,26 @@ fn one(
         mask_secrets(&mut result);
     }
     result
+}
+
+/// An object as it is compared: server fields dropped, `stringData` folded, the rules'
+/// fields removed (`raw_live`, the live object as read, holds the managed fields), and with
+/// `defaults` the server's defaults added.
+fn prepared(v: &Value, rules: &[&Rule], raw_live: Option<&Value>, defaults: bool) -> Value {
+    let mut v = v.clone();
+    normalize::drop_server_fields(&mut v);
+    normalize::fold_string_data(&mut v);
+    strip(&mut v, rules, raw_live);
+    if defaults {
+        normalize::add_server_defaults(&mut v);
+    }
+    v
+}
+
+fn strip(v: &mut Value, rules: &[&Rule], raw_live: Option<&Value>) {
+    for r in rules {
+        r.strip(v, raw_live);
+    }
 }
 
 /// kubectl diff's masking of a Secret's values: `***` where both sides hold the same

@@ -46,13 +46,20 @@ impl ObjectKey {
     }
 }
 
-impl std::fmt::Display for ObjectKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let gk = if self.group.is_empty() {
+impl ObjectKey {
+    /// `Kind.group` (`Kind` for the core group), as kubectl names a kind.
+    pub fn group_kind(&self) -> String {
+        if self.group.is_empty() {
             self.kind.clone()
         } else {
             format!("{}.{}", self.kind, self.group)
-        };
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let gk = self.group_kind();
         if self.namespace.is_empty() {
             write!(f, "{gk}/{}", self.name)
         } else {

@@ -79,12 +79,7 @@ pub fn unified(d: &ObjectDiff, color: bool) -> String {
 pub fn counts(diffs: &[ObjectDiff]) -> BTreeMap<String, [usize; 4]> {
     let mut by: BTreeMap<String, [usize; 4]> = BTreeMap::new();
     for d in diffs {
-        let kind = if d.key.group.is_empty() {
-            d.key.kind.clone()
-        } else {
-            format!("{}.{}", d.key.kind, d.key.group)
-        };
-        by.entry(kind).or_default()[d.change as usize] += 1;
+        by.entry(d.key.group_kind()).or_default()[d.change as usize] += 1;
     }
     by
 }

@@ -332,6 +332,15 @@ pub fn cert_proxy_url(namespace: &str, service: &str, port_name: &str) -> String
     )
 }
 
+/// A Service's URL.
+pub fn service_url(namespace: &str, service: &str) -> String {
+    format!(
+        "/api/v1/namespaces/{}/services/{}",
+        encode(namespace),
+        encode(service)
+    )
+}
+
 /// The name of a Service's first port (kubeseal proxies to it).
 pub fn first_port_name(service: &Value) -> Option<String> {
     let port = service.get("spec")?.get("ports")?.get(0)?;

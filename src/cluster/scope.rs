@@ -39,6 +39,13 @@ impl Scopes {
         }
     }
 
+    /// Learns the scope of every kind a server serves.
+    pub fn learn_discovery(&mut self, disc: &super::requests::Discovery) {
+        for r in disc.by_kind.values() {
+            self.set(&r.group, &r.kind, !r.namespaced);
+        }
+    }
+
     pub fn set(&mut self, group: &str, kind: &str, cluster: bool) {
         self.known
             .insert((group.to_string(), kind.to_string()), cluster);

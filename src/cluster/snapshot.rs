@@ -76,6 +76,14 @@ fn push_object(
     }
 }
 
+/// Whether a file name is a manifest's (`*.yaml`, `*.yml`, `*.json`).
+pub fn is_manifest(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
 /// Objects from a file or from every manifest in a folder (recursively, in name order).
 pub fn objects_from_path(path: &Path) -> Result<Vec<Value>, Box<Diagnostic>> {
     let files: Vec<PathBuf> = if path.is_dir() {
@@ -85,12 +93,7 @@ pub fn objects_from_path(path: &Path) -> Result<Vec<Value>, Box<Diagnostic>> {
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
             .map(|e| e.into_path())
-            .filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
-            })
+            .filter(|p| is_manifest(p))
             .collect();
         f.sort();
         f
