@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod diag;
 pub mod kustomize;
+pub mod lint;
 pub mod names;
 pub mod scaffold;
 pub mod seal;

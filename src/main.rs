@@ -29,6 +29,8 @@ enum Command {
     Build(cli::build::Args),
     /// Compare desired objects with a cluster or an offline snapshot (exit 1: differences)
     Diff(cli::diff::Args),
+    /// Lint a repository: build every kustomization, check schemas, Argo CD and Kafka wiring (exit 1: findings)
+    Lint(cli::lint::Args),
     /// Server-side apply a kustomization or manifests (Namespaces and CRDs first)
     Apply(cli::apply::Args),
     /// Apply a scaffolded repo's bootstrap/ and wait until its operators are installed
@@ -79,6 +81,7 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Build(a) => cli::build::run(a),
         Command::Diff(a) => cli::diff::run(a),
+        Command::Lint(a) => cli::lint::run(a),
         Command::Apply(a) => cli::apply::run(a),
         Command::Bootstrap(a) => cli::apply::bootstrap(a),
         Command::Seal(a) => cli::seal::run(a),

@@ -24,6 +24,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod diff;
 pub mod docs;
+pub mod lint;
 pub mod scaffold;
 pub mod seal;
 

@@ -35,6 +35,61 @@ pub struct BuildOptions {
 pub struct Rendered {
     pub resources: Vec<Resource>,
     pub warnings: Vec<String>,
+    /// Patches whose target selected nothing: kustomize builds them silently
+    /// (kustomize #4379, #5093); lint reports them.
+    pub unmatched_patches: Vec<UnmatchedPatch>,
+}
+
+/// A `patches` / `patchesJson6902` entry (by its index in that field) whose target
+/// selected no resource, in the kustomization file that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmatchedPatch {
+    pub kustomization: String,
+    pub field: &'static str,
+    pub index: usize,
+    pub target: String,
+}
+
+thread_local! {
+    /// Collected beside the build, as the strategic-merge schema scope is, so the many
+    /// internal paths that run patches (kustomizations, components, transformer configs)
+    /// keep their signatures; `build` empties it on entry and takes it on exit.
+    static UNMATCHED: std::cell::RefCell<Vec<UnmatchedPatch>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn note_unmatched(
+    file: &str,
+    field: &'static str,
+    index: usize,
+    t: &crate::kustomize::types::Selector,
+) {
+    let mut parts = Vec::new();
+    let g = &t.gvk;
+    for (k, v) in [
+        ("group", g.group.as_str()),
+        ("version", g.version.as_str()),
+        ("kind", g.kind.as_str()),
+        ("name", t.name.as_str()),
+        ("namespace", t.namespace.as_str()),
+        ("labelSelector", t.label_selector.as_str()),
+        ("annotationSelector", t.annotation_selector.as_str()),
+    ] {
+        if !v.is_empty() {
+            parts.push(format!("{k}={v}"));
+        }
+    }
+    let u = UnmatchedPatch {
+        kustomization: file.to_string(),
+        field,
+        index,
+        target: parts.join(","),
+    };
+    UNMATCHED.with(|n| {
+        let mut n = n.borrow_mut();
+        if !n.contains(&u) {
+            n.push(u);
+        }
+    });
 }
 
 impl Rendered {
@@ -48,6 +103,7 @@ impl Rendered {
 pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Rendered> {
     // The schema strategic merge reads is chosen while the build runs (`openapi:`).
     let _schema = transforms::schema::BuildScope::enter();
+    UNMATCHED.with(|n| n.borrow_mut().clear());
     let fetcher = Fetcher::new(opts.remote.clone());
     let ldr = Loader::new(fs, dir, opts.load_restrictor, &fetcher)?;
     let mut warnings = Vec::new();
@@ -110,6 +166,7 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
     Ok(Rendered {
         resources,
         warnings,
+        unmatched_patches: UNMATCHED.with(|n| std::mem::take(&mut *n.borrow_mut())),
     })
 }
 
@@ -716,7 +773,7 @@ fn run_transformers(
     if !k.patches_strategic_merge.is_empty() {
         mark(ra, "PatchStrategicMergeTransformer");
     }
-    for p in &k.patches {
+    for (pi, p) in k.patches.iter().enumerate() {
         let text = patch_text(ldr, p)?;
         let origin = if p.path.is_empty() {
             Path::new(file).to_path_buf()
@@ -738,6 +795,9 @@ fn run_transformers(
                             return Err(Error::Kustomization { file: file.into(), msg: "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field".into() });
                         }
                         let mut idx = selector::select(ra, t)?;
+                        if idx.is_empty() {
+                            note_unmatched(file, "patches", pi, t);
+                        }
                         idx.reverse();
                         for i in idx {
                             apply_sm(ra, i, &patches[0])?;
@@ -762,7 +822,11 @@ fn run_transformers(
                         msg: "must specify a target for JSON patch".into(),
                     });
                 };
-                for i in selector::select(ra, t)? {
+                let idx = selector::select(ra, t)?;
+                if idx.is_empty() {
+                    note_unmatched(file, "patches", pi, t);
+                }
+                for i in idx {
                     patch_json6902::apply(&mut ra[i], &ops)?;
                 }
             }
@@ -808,7 +872,7 @@ fn run_transformers(
     if !k.common_annotations.is_empty() {
         mark(ra, "AnnotationsTransformer");
     }
-    for p in &k.patches_json6902 {
+    for (pi, p) in k.patches_json6902.iter().enumerate() {
         let text = patch_text(ldr, p)?;
         let ops = patch_json6902::parse(&text).map_err(|e| Error::Kustomization {
             file: file.into(),
@@ -820,7 +884,11 @@ fn run_transformers(
                 msg: "patchesJson6902 entry needs a target".into(),
             });
         };
-        for i in selector::select(ra, t)? {
+        let idx = selector::select(ra, t)?;
+        if idx.is_empty() {
+            note_unmatched(file, "patchesJson6902", pi, t);
+        }
+        for i in idx {
             patch_json6902::apply(&mut ra[i], &ops)?;
         }
         mark(ra, "PatchJson6902Transformer");

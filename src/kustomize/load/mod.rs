@@ -356,7 +356,9 @@ pub fn resources_from_bytes(bytes: &[u8], file: &Path) -> Result<Vec<Resource>> 
                 });
             }
         }
-        out.push(Resource::new(v, file.display().to_string()));
+        let mut r = Resource::new(v, file.display().to_string());
+        r.line = line;
+        out.push(r);
     }
     Ok(out)
 }

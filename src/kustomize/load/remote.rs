@@ -292,6 +292,26 @@ pub struct Settings {
     pub offline: bool,
 }
 
+impl Settings {
+    /// The cache folder these settings name.
+    pub fn cache_root(&self) -> Result<PathBuf, String> {
+        if let Some(d) = &self.cache_dir {
+            return Ok(d.clone());
+        }
+        let env = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        env("MANIFESTO_CACHE_DIR")
+            .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("manifesto")))
+            .or_else(|| env("HOME").map(|d| d.join(".cache/manifesto")))
+            .ok_or_else(|| {
+                "no cache folder for remote targets: set MANIFESTO_CACHE_DIR or HOME".into()
+            })
+    }
+}
+
 /// Fetches remote targets for one build; each repository ref is fetched at most once per
 /// build, and files share one HTTP agent (its connections and TLS set-up).
 pub struct Fetcher {
@@ -310,20 +330,7 @@ impl Fetcher {
     }
 
     fn cache_dir(&self) -> Result<PathBuf, String> {
-        if let Some(d) = &self.settings.cache_dir {
-            return Ok(d.clone());
-        }
-        let env = |k: &str| {
-            std::env::var_os(k)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        env("MANIFESTO_CACHE_DIR")
-            .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("manifesto")))
-            .or_else(|| env("HOME").map(|d| d.join(".cache/manifesto")))
-            .ok_or_else(|| {
-                "no cache folder for remote targets: set MANIFESTO_CACHE_DIR or HOME".into()
-            })
+        self.settings.cache_root()
     }
 
     /// The folder holding the repository's files at the spec's ref (the whole tree; the

@@ -26,6 +26,9 @@ pub struct Resource {
     pub allow_kind_change: bool,
     /// Where the object came from, for error messages.
     pub source: String,
+    /// The line its document starts on in `source` (0: generated, no line of its own),
+    /// so lint can point a finding at the text the user wrote.
+    pub line: usize,
     /// Names of the vars that take their value from this object.
     pub ref_vars: Vec<String>,
 }
@@ -42,6 +45,7 @@ impl Resource {
             allow_name_change: false,
             allow_kind_change: false,
             source: source.into(),
+            line: 0,
             ref_vars: Vec::new(),
         }
     }
