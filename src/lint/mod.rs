@@ -108,6 +108,9 @@ pub struct Built {
     /// Another linted kustomization uses this one as a resource: its objects are checked
     /// as that one renders them (a base's placeholders are its overlays' to fill).
     pub base: bool,
+    /// A `kind: Component`: built on its own as kubectl would, but its patches and
+    /// objects belong to the kustomizations that use it.
+    pub component: bool,
 }
 
 /// Lints the repository (or folder) at `root`.
@@ -124,11 +127,13 @@ pub fn lint(root: &Path, opts: &Options) -> Result<Report, LintError> {
             .in_file(root.display().to_string())
             .into());
     }
-    let dirs = discover(&root, &opts.config);
+    let found = discover(&root, &opts.config);
+    let dirs: Vec<PathBuf> = found.iter().map(|(d, _)| d.clone()).collect();
     let mut built = build_all(&root, &dirs, opts);
     let used = used_folders(&dirs);
-    for (b, d) in built.iter_mut().zip(&dirs) {
+    for (b, (d, component)) in built.iter_mut().zip(&found) {
         b.base = used.contains(d);
+        b.component = *component;
     }
     let mut store = schema::Store::new(
         opts.config.kube_version(),
@@ -171,9 +176,9 @@ pub fn lint(root: &Path, opts: &Options) -> Result<Report, LintError> {
 }
 
 /// The folders holding a kustomization file, below `root` (`.git` and other hidden
-/// folders and the configured skip globs passed over), in path order. A Component is not
-/// built on its own: it renders only inside the kustomization that uses it.
-pub fn discover(root: &Path, config: &Config) -> Vec<PathBuf> {
+/// folders and the configured skip globs passed over), in path order, each with whether
+/// it is a Component.
+pub fn discover(root: &Path, config: &Config) -> Vec<(PathBuf, bool)> {
     let mut out = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .sort_by_file_name()
@@ -193,9 +198,7 @@ pub fn discover(root: &Path, config: &Config) -> Vec<PathBuf> {
             .ok()
             .and_then(|t| crate::yaml::parse_one_lenient(&t).ok())
             .is_some_and(|v| v.get("kind").and_then(|k| k.as_str()) == Some("Component"));
-        if !is_component {
-            out.push(e.path().to_path_buf());
-        }
+        out.push((e.path().to_path_buf(), is_component));
     }
     out
 }
@@ -279,6 +282,7 @@ fn build_all(root: &Path, dirs: &[PathBuf], opts: &Options) -> Vec<Built> {
                 dir: rel_path(root, dir),
                 rendered,
                 base: false,
+                component: false,
             };
             results.lock().expect("no worker panics holding it")[i] = Some(b);
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;

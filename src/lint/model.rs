@@ -71,7 +71,8 @@ impl App<'_> {
 }
 
 pub struct Repo<'a> {
-    /// Every object the deployable folders render (those no other kustomization uses).
+    /// Every object the deployable folders render (those no other kustomization uses,
+    /// components aside).
     pub objects: Vec<Obj<'a>>,
     by_kind: HashMap<(String, String), Vec<usize>>,
     pub scopes: Scopes,
@@ -88,7 +89,7 @@ pub struct Repo<'a> {
 impl<'a> Repo<'a> {
     pub fn new(root: &Path, built: &'a [Built], config: &Config) -> Repo<'a> {
         let mut objects = Vec::new();
-        for (i, b) in built.iter().enumerate().filter(|(_, b)| !b.base) {
+        for (i, b) in built.iter().enumerate().filter(|(_, b)| !b.base && !b.component) {
             if let Ok(r) = &b.rendered {
                 objects.extend(r.resources.iter().map(|res| Obj { folder: i, res }));
             }

@@ -245,7 +245,7 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             .map(|t| {
                 let mut c = common(
                     "t",
-                    json!({"name": t.name, "object_name": crate::names::topic_object_name(&t.name), "replicas": t.replicas, "config": t.config}),
+                    json!({"name": t.name, "object_name": crate::names::topic_object_name(&t.name), "replicas": t.replicas_on(b.replicas), "config": t.config}),
                 );
                 c["partitions"] = json!(t.partitions);
                 (crate::names::topic_object_name(&t.name), "topic.yaml.j2", c)

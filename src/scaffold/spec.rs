@@ -158,10 +158,17 @@ pub struct Topic {
     pub name: String,
     #[serde(default = "one")]
     pub partitions: u32,
-    #[serde(default = "three")]
-    pub replicas: u32,
+    /// `None`: three, or the broker count when the cluster has fewer.
+    pub replicas: Option<u32>,
     #[serde(default)]
     pub config: BTreeMap<String, Value>,
+}
+
+impl Topic {
+    /// The replicas the topic gets on a cluster of `brokers` brokers.
+    pub fn replicas_on(&self, brokers: u32) -> u32 {
+        self.replicas.unwrap_or(brokers.min(3))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -675,6 +682,19 @@ fn references(sol: &Solution) -> Vec<(String, String)> {
     dupes(&envs, "environment", "spec.environments", &mut out);
     dupes(&topics, "topic", "spec.eventBackbone.topics", &mut out);
     dupes(&apps, "app", "spec.apps", &mut out);
+    if let Some(b) = &s.event_backbone {
+        for (i, t) in b.topics.iter().enumerate() {
+            if let Some(r) = t.replicas.filter(|&r| r > b.replicas) {
+                out.push((
+                    format!("spec.eventBackbone.topics[{i}].replicas"),
+                    format!(
+                        "{r} replicas on a cluster of {} broker(s): the topic operator refuses it",
+                        b.replicas
+                    ),
+                ));
+            }
+        }
+    }
     for (i, op) in s.operators.iter().enumerate() {
         match catalog::find(&op.name) {
             Err(e) => out.push((format!("spec.operators[{i}].name"), e)),

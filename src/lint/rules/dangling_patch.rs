@@ -4,7 +4,9 @@
 use super::{At, Context, Raw, Sink};
 
 pub fn check(ctx: &Context, sink: &mut Sink) {
-    for (i, b) in ctx.built.iter().enumerate() {
+    // A component's patches target what the kustomization using it brings: on its own
+    // they select nothing by design.
+    for (i, b) in ctx.built.iter().enumerate().filter(|(_, b)| !b.component) {
         let Ok(r) = &b.rendered else { continue };
         for u in &r.unmatched_patches {
             sink.push(Raw {

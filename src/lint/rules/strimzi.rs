@@ -8,6 +8,15 @@ use crate::yaml::Value;
 
 const CLUSTER: &str = "strimzi.io/cluster";
 
+/// The label naming an object's cluster: Event Streams' kinds use their own group's.
+fn cluster_label(group: &str) -> &'static str {
+    if group == "eventstreams.ibm.com" {
+        "eventstreams.ibm.com/cluster"
+    } else {
+        CLUSTER
+    }
+}
+
 /// A Kafka cluster the repository defines: a Strimzi `Kafka` or an `EventStreams`
 /// (whose Kafka settings sit under `spec.strimziOverrides`).
 struct Cluster<'a> {
@@ -89,16 +98,18 @@ fn brokers(ctx: &Context, c: &Cluster) -> Option<i64> {
 
 pub fn check(ctx: &Context, sink: &mut Sink) {
     let cs = clusters(ctx);
-    let connects: Vec<Obj> = ctx.repo.kind("kafka.strimzi.io", "KafkaConnect").collect();
+    let mut connects: Vec<Obj> = ctx.repo.kind("kafka.strimzi.io", "KafkaConnect").collect();
+    connects.extend(ctx.repo.kind("eventstreams.ibm.com", "KafkaConnect"));
     for group in ["kafka.strimzi.io", "eventstreams.ibm.com"] {
         for kind in ["KafkaTopic", "KafkaUser"] {
+            let key = cluster_label(group);
             for o in ctx.repo.kind(group, kind) {
-                let Some(name) = label(o.res, CLUSTER) else {
+                let Some(name) = label(o.res, key) else {
                     sink.on(
                         "strimzi-cluster",
                         o,
                         Some("metadata.labels"),
-                        format!("has no {CLUSTER} label: no operator reconciles it"),
+                        format!("has no {key} label: no operator reconciles it"),
                     );
                     continue;
                 };
@@ -106,7 +117,7 @@ pub fn check(ctx: &Context, sink: &mut Sink) {
                     sink.on(
                         "strimzi-cluster",
                         o,
-                        Some(&format!("metadata.labels.{CLUSTER}")),
+                        Some(&format!("metadata.labels.{key}")),
                         format!("names Kafka cluster {name:?}, which the repository does not define in its namespace"),
                     );
                     continue;
@@ -144,13 +155,18 @@ pub fn check(ctx: &Context, sink: &mut Sink) {
             }
         }
     }
-    for o in ctx.repo.kind("kafka.strimzi.io", "KafkaConnector") {
-        match label(o.res, CLUSTER) {
+    let connectors = ctx
+        .repo
+        .kind("kafka.strimzi.io", "KafkaConnector")
+        .chain(ctx.repo.kind("eventstreams.ibm.com", "KafkaConnector"));
+    for o in connectors {
+        let key = cluster_label(o.group());
+        match label(o.res, key) {
             None => sink.on(
                 "strimzi-cluster",
                 o,
                 Some("metadata.labels"),
-                format!("has no {CLUSTER} label: no KafkaConnect runs it"),
+                format!("has no {key} label: no KafkaConnect runs it"),
             ),
             Some(name) => {
                 let found = connects
@@ -160,7 +176,7 @@ pub fn check(ctx: &Context, sink: &mut Sink) {
                     sink.on(
                         "strimzi-cluster",
                         o,
-                        Some(&format!("metadata.labels.{CLUSTER}")),
+                        Some(&format!("metadata.labels.{key}")),
                         format!("names KafkaConnect {name:?}, which the repository does not define in its namespace"),
                     );
                 }
