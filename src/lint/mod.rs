@@ -129,12 +129,36 @@ pub fn lint(root: &Path, opts: &Options) -> Result<Report, LintError> {
     }
     let found = discover(&root, &opts.config);
     let dirs: Vec<PathBuf> = found.iter().map(|(d, _)| d.clone()).collect();
-    let mut built = build_all(&root, &dirs, opts);
+    // Schema locations (megabytes of CRDs and JSON) load while the folders build.
+    let (mut built, located) = std::thread::scope(|s| {
+        let loader = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn_scoped(s, || {
+                let mut st = schema::Store::new(
+                    opts.config.kube_version(),
+                    opts.schema_cache.clone(),
+                    opts.build.remote.offline,
+                );
+                for loc in &opts.config.schema_locations {
+                    st.add_location(loc, &root)?;
+                }
+                Ok::<_, Box<Diagnostic>>(st)
+            });
+        let built = build_all(&root, &dirs, opts);
+        let located = match loader {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(e) => Err(Box::new(Diagnostic::error(format!(
+                "cannot start a thread: {e}"
+            )))),
+        };
+        (built, located)
+    });
     let used = used_folders(&dirs);
     for (b, (d, component)) in built.iter_mut().zip(&found) {
         b.base = used.contains(d);
         b.component = *component;
     }
+    // The repository's own CRDs come first: they are what it deploys.
     let mut store = schema::Store::new(
         opts.config.kube_version(),
         opts.schema_cache.clone(),
@@ -142,15 +166,10 @@ pub fn lint(root: &Path, opts: &Options) -> Result<Report, LintError> {
     );
     for b in &built {
         if let Ok(r) = &b.rendered {
-            store.learn_crds(
-                r.resources.iter().map(|r| &r.obj),
-                schema::Origin::Repository,
-            );
+            store.learn_crds(r.resources.iter().map(|r| &r.obj), schema::Origin::Repository);
         }
     }
-    for loc in &opts.config.schema_locations {
-        store.add_location(loc, &root)?;
-    }
+    store.merge(located?);
     store.merge(opts.extra_schemas.clone());
     let model = model::Repo::new(&root, &built, &opts.config);
     let ctx = rules::Context {
