@@ -494,3 +494,46 @@ fn list_rules_prints_every_rule() {
         assert!(text.contains(r.help));
     }
 }
+
+#[test]
+fn the_github_action_and_the_pre_commit_hook_run_lint_as_documented() {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_manifesto")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let action: Value = manifesto::yaml::parse_one(&std::fs::read_to_string(repo_root().join("action.yml")).unwrap()).unwrap();
+    for input in ["path", "args", "upload-sarif", "sarif-file"] {
+        assert!(action["inputs"][input].is_object(), "input {input}");
+    }
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let lint_step = steps.iter().find(|s| s["id"] == "lint").expect("a step with id lint");
+    let script = lint_step["run"].as_str().unwrap();
+    let t = Test::new();
+    let out_file = t.dir.join("github-output");
+    let sarif = t.dir.join("lint.sarif");
+    let fixture = repo_root().join("fixtures/lint/plaintext-secret/fail");
+    let run = Command::new("bash")
+        .args(["-e", "-c", script])
+        .env("PATH", &path)
+        .env("LINT_PATH", &fixture)
+        .env("LINT_ARGS", "--fail-on error")
+        .env("SARIF", &sarif)
+        .env("GITHUB_OUTPUT", &out_file)
+        .output()
+        .unwrap();
+    // Findings: the step succeeds (so SARIF is uploaded) and records exit code 1.
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "exit-code=1\n");
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(stdout.lines().any(|l| l.starts_with("::error file=secret.yaml,line=8,title=MF025 plaintext-secret::")), "{stdout}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+
+    let hooks: Value = manifesto::yaml::parse_one(&std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap()).unwrap();
+    let hook = &hooks[0];
+    assert_eq!(hook["id"], "manifesto-lint");
+    assert_eq!(hook["pass_filenames"], false);
+    let entry: Vec<&str> = hook["entry"].as_str().unwrap().split_whitespace().collect();
+    // pre-commit runs the entry at the repository's top.
+    let run = |dir: &Path| Command::new(entry[0]).args(&entry[1..]).current_dir(dir).env("PATH", &path).output().unwrap();
+    assert_eq!(run(&repo_root().join("fixtures/lint/plaintext-secret/pass")).status.code(), Some(0));
+    assert_eq!(run(&fixture).status.code(), Some(1));
+}
