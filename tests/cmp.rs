@@ -49,10 +49,27 @@ fn discovers(app_dir: &Path, pattern: &str) -> bool {
 fn generate(app_dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
     let p = plugin();
     let g = &p["spec"]["generate"];
-    let cmd: Vec<&str> = g["command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    let args: Vec<&str> = g["args"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_manifesto")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let cmd: Vec<&str> = g["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let args: Vec<&str> = g["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_manifesto"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let mut c = Command::new(cmd[0]);
     c.args(&cmd[1..])
         .args(&args)
@@ -63,9 +80,15 @@ fn generate(app_dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
         .env("ARGOCD_APP_NAME", "web")
         .env("ARGOCD_APP_NAMESPACE", "team")
         .env("ARGOCD_APP_PROJECT_NAME", "default")
-        .env("ARGOCD_APP_REVISION", "0123456789abcdef0123456789abcdef01234567")
+        .env(
+            "ARGOCD_APP_REVISION",
+            "0123456789abcdef0123456789abcdef01234567",
+        )
         .env("ARGOCD_APP_SOURCE_PATH", "apps/web")
-        .env("ARGOCD_APP_SOURCE_REPO_URL", "https://git.example.com/platform/solution.git")
+        .env(
+            "ARGOCD_APP_SOURCE_REPO_URL",
+            "https://git.example.com/platform/solution.git",
+        )
         .env("ARGOCD_APP_SOURCE_TARGET_REVISION", "main")
         .env("KUBE_VERSION", "1.32.4")
         .env("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1");
@@ -81,7 +104,12 @@ fn plugin_config_is_what_cmp_server_accepts() {
     // cmpserver/plugin/config.go ValidatePluginConfig: kind, metadata.name, generate.command.
     assert_eq!(p["kind"], "ConfigManagementPlugin");
     assert_eq!(p["metadata"]["name"], "manifesto");
-    assert!(!p["spec"]["generate"]["command"].as_array().unwrap().is_empty());
+    assert!(
+        !p["spec"]["generate"]["command"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     // Applications name it `<name>-<version>`.
     assert_eq!(p["spec"]["version"], "v1");
     let params: Vec<&str> = p["spec"]["parameters"]["static"]
@@ -107,20 +135,48 @@ fn generate_renders_like_kustomize_in_the_source_path_with_argo_cd_environment()
         .map(|e| e.path().parent().unwrap().to_path_buf())
         .last()
         .expect("a kustomization in the fixture");
-    let pattern = plugin()["spec"]["discover"]["fileName"].as_str().unwrap().to_string();
-    assert!(discovers(&app, &pattern), "discovery misses {}", app.display());
-    assert!(!discovers(&t.dir, &pattern), "discovery matches a folder without a kustomization");
+    let pattern = plugin()["spec"]["discover"]["fileName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        discovers(&app, &pattern),
+        "discovery misses {}",
+        app.display()
+    );
+    assert!(
+        !discovers(&t.dir, &pattern),
+        "discovery matches a folder without a kustomization"
+    );
     let out = generate(&app, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), kubectl_kustomize(&app));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        kubectl_kustomize(&app)
+    );
     // Parameters (PARAM_*) win over plugin env (ARGOCD_ENV_*).
     let none = |env: &[(&str, &str)]| String::from_utf8(generate(&app, env).stdout).unwrap();
-    let reordered = Command::new("kubectl").args(["kustomize", "--reorder", "none"]).arg(&app).output().unwrap();
+    let reordered = Command::new("kubectl")
+        .args(["kustomize", "--reorder", "none"])
+        .arg(&app)
+        .output()
+        .unwrap();
     let reordered = String::from_utf8(reordered.stdout).unwrap();
     assert_eq!(none(&[("ARGOCD_ENV_REORDER", "none")]), reordered);
-    assert_eq!(none(&[("ARGOCD_ENV_REORDER", "legacy"), ("PARAM_REORDER", "none")]), reordered);
+    assert_eq!(
+        none(&[("ARGOCD_ENV_REORDER", "legacy"), ("PARAM_REORDER", "none")]),
+        reordered
+    );
     // A failing build fails the generate command with the file named (Argo CD shows it).
-    std::fs::write(app.join("kustomization.yaml"), "resources: [missing.yaml]\n").unwrap();
+    std::fs::write(
+        app.join("kustomization.yaml"),
+        "resources: [missing.yaml]\n",
+    )
+    .unwrap();
     let out = generate(&app, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.yaml"));
@@ -141,9 +197,21 @@ fn the_sidecar_patch_fits_the_argocd_operator_crd() {
             "resources:\n  - argocd.yaml\n  - ../plugin\npatches:\n  - path: argocd-patch.yaml\n",
         );
     copy_tree(&contrib, &t.dir.join("plugin"));
-    std::fs::copy(contrib.join("argocd-patch.yaml"), t.dir.join("gitops/argocd-patch.yaml")).unwrap();
+    std::fs::copy(
+        contrib.join("argocd-patch.yaml"),
+        t.dir.join("gitops/argocd-patch.yaml"),
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
-        .args(["lint", "gitops", "--fail-on", "info", "-f", "json", "--schema-location"])
+        .args([
+            "lint",
+            "gitops",
+            "--fail-on",
+            "info",
+            "-f",
+            "json",
+            "--schema-location",
+        ])
         .arg(&crd)
         .current_dir(&t.dir)
         .output()
@@ -154,9 +222,15 @@ fn the_sidecar_patch_fits_the_argocd_operator_crd() {
         .unwrap()
         .iter()
         // The ConfigMap is a core kind: this test gives only the ArgoCD CRD.
-        .filter(|f| !(f["rule"] == "schema-missing" && f["resource"] == "ConfigMap manifesto-cmp-plugin"))
+        .filter(|f| {
+            !(f["rule"] == "schema-missing" && f["resource"] == "ConfigMap manifesto-cmp-plugin")
+        })
         .collect();
     assert!(findings.is_empty(), "{findings:#?}");
     let rendered = common::manifesto_build(&t.dir.join("gitops"));
-    assert!(rendered.contains("/var/run/argocd/argocd-cmp-server") && rendered.contains("subPath: plugin.yaml"), "{rendered}");
+    assert!(
+        rendered.contains("/var/run/argocd/argocd-cmp-server")
+            && rendered.contains("subPath: plugin.yaml"),
+        "{rendered}"
+    );
 }

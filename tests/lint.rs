@@ -497,14 +497,27 @@ fn list_rules_prints_every_rule() {
 
 #[test]
 fn the_github_action_and_the_pre_commit_hook_run_lint_as_documented() {
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_manifesto")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
-    let action: Value = manifesto::yaml::parse_one(&std::fs::read_to_string(repo_root().join("action.yml")).unwrap()).unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_manifesto"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let action: Value = manifesto::yaml::parse_one(
+        &std::fs::read_to_string(repo_root().join("action.yml")).unwrap(),
+    )
+    .unwrap();
     for input in ["path", "args", "upload-sarif", "sarif-file"] {
         assert!(action["inputs"][input].is_object(), "input {input}");
     }
     let steps = action["runs"]["steps"].as_array().unwrap();
-    let lint_step = steps.iter().find(|s| s["id"] == "lint").expect("a step with id lint");
+    let lint_step = steps
+        .iter()
+        .find(|s| s["id"] == "lint")
+        .expect("a step with id lint");
     let script = lint_step["run"].as_str().unwrap();
     let t = Test::new();
     let out_file = t.dir.join("github-output");
@@ -520,20 +533,128 @@ fn the_github_action_and_the_pre_commit_hook_run_lint_as_documented() {
         .output()
         .unwrap();
     // Findings: the step succeeds (so SARIF is uploaded) and records exit code 1.
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "exit-code=1\n");
     let stdout = String::from_utf8(run.stdout).unwrap();
-    assert!(stdout.lines().any(|l| l.starts_with("::error file=secret.yaml,line=8,title=MF025 plaintext-secret::")), "{stdout}");
+    assert!(
+        stdout.lines().any(
+            |l| l.starts_with("::error file=secret.yaml,line=8,title=MF025 plaintext-secret::")
+        ),
+        "{stdout}"
+    );
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(v["version"], "2.1.0");
 
-    let hooks: Value = manifesto::yaml::parse_one(&std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap()).unwrap();
+    let hooks: Value = manifesto::yaml::parse_one(
+        &std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap(),
+    )
+    .unwrap();
     let hook = &hooks[0];
     assert_eq!(hook["id"], "manifesto-lint");
     assert_eq!(hook["pass_filenames"], false);
     let entry: Vec<&str> = hook["entry"].as_str().unwrap().split_whitespace().collect();
     // pre-commit runs the entry at the repository's top.
-    let run = |dir: &Path| Command::new(entry[0]).args(&entry[1..]).current_dir(dir).env("PATH", &path).output().unwrap();
-    assert_eq!(run(&repo_root().join("fixtures/lint/plaintext-secret/pass")).status.code(), Some(0));
+    let run = |dir: &Path| {
+        Command::new(entry[0])
+            .args(&entry[1..])
+            .current_dir(dir)
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        run(&repo_root().join("fixtures/lint/plaintext-secret/pass"))
+            .status
+            .code(),
+        Some(0)
+    );
     assert_eq!(run(&fixture).status.code(), Some(1));
+}
+
+#[test]
+fn kube_context_takes_schemas_from_the_clusters_openapi() {
+    use common::apiserver::{Config, Server, TOKEN, core_kinds};
+    let crd_text =
+        std::fs::read_to_string(repo_root().join("fixtures/lint/schema-missing/pass/crd.yaml"))
+            .unwrap();
+    let crd = manifesto::yaml::parse_one(&crd_text).unwrap();
+    let s = Server::start(Config {
+        kinds: core_kinds(),
+        objects: vec![crd],
+        installs: Vec::new(),
+        installs_namespaces: Vec::new(),
+        cert_pem: String::new(),
+        aggregated: true,
+        page: 100,
+        token: TOKEN,
+    });
+    let t = Test::new()
+        .file("kustomization.yaml", "resources: [widget.yaml]\n")
+        .file("widget.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 0\n  colour: red\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(["lint", ".", "-f", "json", "--kube-context", "--kubeconfig"])
+        .arg(&s.kubeconfig)
+        .current_dir(&t.dir)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let got: Vec<(String, String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().into(),
+                f["field"].as_str().unwrap_or("").into(),
+                f["message"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "schema".to_string(),
+                "spec.size".to_string(),
+                "must be at least 1, not 0".to_string()
+            ),
+            (
+                "unknown-field".into(),
+                "spec.colour".into(),
+                "unknown field \"colour\"".into()
+            ),
+        ]
+    );
+    let asked = s.requests();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.contains("/openapi/v3/apis/example.com/v1")),
+        "{asked:?}"
+    );
+    // Without the cluster the kind has no schema, and says so.
+    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(["lint", ".", "--color", "never"])
+        .current_dir(&t.dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no schema for example.com/v1 Widget"));
+    // An unreachable cluster is lint's own failure.
+    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(["lint", ".", "--kube-context", "nosuch", "--kubeconfig"])
+        .arg(&s.kubeconfig)
+        .current_dir(&t.dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

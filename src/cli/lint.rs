@@ -108,6 +108,12 @@ pub struct Args {
     /// Cache for remote bases and fetched schemas [default: as for build]
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Also take schemas from a cluster's OpenAPI (v3), for kinds no other source has: this kubeconfig context, or the current one when given without a value
+    #[arg(long, value_name = "CONTEXT", num_args = 0..=1, default_missing_value = "")]
+    pub kube_context: Option<String>,
+    /// kubeconfig for --kube-context [default: $KUBECONFIG, else ~/.kube/config]
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
 }
 
 fn list_rules() -> Result<i32> {
@@ -219,7 +225,10 @@ pub fn run(args: &Args) -> Result<i32> {
         },
         jobs: args.jobs,
         progress,
-        extra_schemas: Default::default(),
+        cluster_schemas: args
+            .kube_context
+            .as_ref()
+            .map(|ctx| cluster_schemas(ctx, args)),
         schema_cache,
     };
     let result = lint::lint(&args.path, &opts);
@@ -250,4 +259,41 @@ pub fn run(args: &Args) -> Result<i32> {
         FailOn::Info => Severity::Info,
     };
     Ok(i32::from(report.fails_at(level)))
+}
+
+/// Reads the OpenAPI v3 documents of the group-versions asked for from the cluster of a
+/// kubeconfig context (connecting once, on first need).
+fn cluster_schemas(context: &str, args: &Args) -> lint::SchemaProvider {
+    use manifesto::cluster::client::{Cluster, ConnectOptions};
+    use manifesto::cluster::requests;
+    let opts = ConnectOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: (!context.is_empty()).then(|| context.to_string()),
+        timeout: Some(std::time::Duration::from_secs(30)),
+        concurrency: 4,
+    };
+    let kube_version = args
+        .kubernetes_version
+        .as_deref()
+        .and_then(lint::config::parse_version)
+        .unwrap_or(lint::DEFAULT_KUBERNETES_VERSION);
+    Box::new(move |api_versions: &[String]| {
+        let cluster = Cluster::connect(&opts).map_err(|e| e.to_string())?;
+        let index = cluster
+            .get_text(requests::OPENAPI_V3)
+            .map_err(|e| e.to_string())?;
+        let index = requests::read_openapi_index(&index)?;
+        let mut store = lint::schema::Store::new(kube_version, None, true);
+        for api in api_versions {
+            let want = requests::openapi_path(api);
+            let Some((_, url)) = index.iter().find(|(gv, _)| *gv == want) else {
+                continue;
+            };
+            let body = cluster.get_text(url).map_err(|e| e.to_string())?;
+            let doc: serde_json::Value =
+                serde_json::from_str(&body).map_err(|e| format!("{url}: {e}"))?;
+            store.learn_openapi_v3(doc);
+        }
+        Ok(store)
+    })
 }

@@ -362,6 +362,65 @@ pub fn backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(200u64 << attempt.min(4))
 }
 
+/// The API server's OpenAPI v3 index: group-version path (`apis/apps/v1`, `api/v1`) →
+/// the URL of its document.
+pub const OPENAPI_V3: &str = "/openapi/v3";
+
+pub fn read_openapi_index(body: &str) -> Result<Vec<(String, String)>, String> {
+    let v: Value = serde_json::from_str(body).map_err(|e| format!("{OPENAPI_V3}: {e}"))?;
+    let paths = v
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or_else(|| format!("{OPENAPI_V3}: no paths"))?;
+    Ok(paths
+        .iter()
+        .filter_map(|(gv, p)| {
+            let url = p.get("serverRelativeURL")?.as_str()?;
+            Some((gv.clone(), url.to_string()))
+        })
+        .collect())
+}
+
+/// The group-version path an apiVersion's OpenAPI v3 document has in the index.
+pub fn openapi_path(api_version: &str) -> String {
+    if api_version.contains('/') {
+        format!("apis/{api_version}")
+    } else {
+        format!("api/{api_version}")
+    }
+}
+
+/// The kinds one OpenAPI v3 group-version document describes: (apiVersion, kind, the
+/// name of its schema under `components.schemas`).
+pub fn read_openapi_kinds(doc: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return out;
+    };
+    for (name, s) in schemas {
+        for gvk in s
+            .get("x-kubernetes-group-version-kind")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let g = gvk.get("group").and_then(Value::as_str).unwrap_or("");
+            let v = gvk.get("version").and_then(Value::as_str).unwrap_or("");
+            let k = gvk.get("kind").and_then(Value::as_str).unwrap_or("");
+            let api = if g.is_empty() {
+                v.to_string()
+            } else {
+                format!("{g}/{v}")
+            };
+            out.push((api, k.to_string(), name.clone()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

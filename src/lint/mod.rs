@@ -33,11 +33,15 @@ pub struct Options {
     pub jobs: usize,
     /// Called after each folder is built with (done, total), for a progress bar.
     pub progress: Option<Box<dyn Fn(usize, usize) + Sync>>,
-    /// Schemas the caller already has (the cluster's OpenAPI with `--kube-context`).
-    pub extra_schemas: schema::Store,
+    /// Asked, after the builds, for the apiVersions no other source has a schema for:
+    /// the cluster's OpenAPI with `--kube-context` (the library itself reaches no cluster).
+    pub cluster_schemas: Option<SchemaProvider>,
     /// Where schemas fetched from URL locations are kept.
     pub schema_cache: Option<PathBuf>,
 }
+
+/// Gives schemas for the apiVersions asked for (each `(apiVersion, kind)` it knows).
+pub type SchemaProvider = Box<dyn Fn(&[String]) -> Result<schema::Store, String> + Sync>;
 
 /// One finding: the diagnostic (its `rule` set), the kustomization folders whose render
 /// carries it, and the reason when an inline comment accepted it.
@@ -166,11 +170,29 @@ pub fn lint(root: &Path, opts: &Options) -> Result<Report, LintError> {
     );
     for b in &built {
         if let Ok(r) = &b.rendered {
-            store.learn_crds(r.resources.iter().map(|r| &r.obj), schema::Origin::Repository);
+            store.learn_crds(
+                r.resources.iter().map(|r| &r.obj),
+                schema::Origin::Repository,
+            );
         }
     }
     store.merge(located?);
-    store.merge(opts.extra_schemas.clone());
+    if let Some(provider) = &opts.cluster_schemas {
+        let mut missing: Vec<String> = built
+            .iter()
+            .filter_map(|b| b.rendered.as_ref().ok())
+            .flat_map(|r| r.resources.iter())
+            .filter(|r| store.get(r.api_version(), r.kind()).is_none())
+            .map(|r| r.api_version().to_string())
+            .collect();
+        missing.sort();
+        missing.dedup();
+        if !missing.is_empty() {
+            let from_cluster = provider(&missing)
+                .map_err(|e| Diagnostic::error(format!("reading the cluster's OpenAPI: {e}")))?;
+            store.merge(from_cluster);
+        }
+    }
     let model = model::Repo::new(&root, &built, &opts.config);
     let ctx = rules::Context {
         root: &root,

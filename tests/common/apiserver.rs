@@ -408,6 +408,64 @@ fn apply(target: &str, content_type: &str, body: &[u8], cfg: &mut Config) -> (u1
     (200, merged.to_string())
 }
 
+/// OpenAPI v3 as the API server publishes it for custom resources: an index of
+/// group-versions (`/openapi/v3`), and per group-version the CRD's schema under
+/// `components.schemas` with `x-kubernetes-group-version-kind`.
+fn openapi_v3(path: &str, cfg: &Config) -> Option<(u16, String)> {
+    let crds: Vec<(String, String, String, Value)> = cfg
+        .objects
+        .iter()
+        .filter(|o| o["kind"] == "CustomResourceDefinition")
+        .flat_map(|o| {
+            let group = o["spec"]["group"].as_str().unwrap_or("").to_string();
+            let kind = o["spec"]["names"]["kind"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            o["spec"]["versions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |v| {
+                    (
+                        group.clone(),
+                        v["name"].as_str().unwrap_or("").to_string(),
+                        kind.clone(),
+                        v["schema"]["openAPIV3Schema"].clone(),
+                    )
+                })
+        })
+        .collect();
+    if path == "/openapi/v3" {
+        let mut paths = serde_json::Map::new();
+        for (g, v, _, _) in &crds {
+            paths.insert(
+                format!("apis/{g}/{v}"),
+                json!({"serverRelativeURL": format!("/openapi/v3/apis/{g}/{v}?hash=0123")}),
+            );
+        }
+        return Some((200, json!({"paths": paths}).to_string()));
+    }
+    let gvpath = path.strip_prefix("/openapi/v3/apis/")?;
+    let mut schemas = serde_json::Map::new();
+    for (g, v, k, schema) in &crds {
+        if gvpath == format!("{g}/{v}") {
+            let mut s = schema.clone();
+            s["x-kubernetes-group-version-kind"] = json!([{"group": g, "version": v, "kind": k}]);
+            let rev: Vec<&str> = g.split('.').rev().collect();
+            schemas.insert(format!("{}.{v}.{k}", rev.join(".")), s);
+        }
+    }
+    if schemas.is_empty() {
+        return Some(status(404, "NotFound", "no such group-version"));
+    }
+    Some((
+        200,
+        json!({"openapi": "3.0.0", "components": {"schemas": schemas}}).to_string(),
+    ))
+}
+
 fn route(method: &str, target: &str, accept: &str, cfg: &mut Config) -> (u16, String) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let q = |k: &str| {
@@ -429,6 +487,9 @@ fn route(method: &str, target: &str, accept: &str, cfg: &mut Config) -> (u16, St
         };
     }
     let aggregated = cfg.aggregated && accept.contains("as=APIGroupDiscoveryList");
+    if let Some(answer) = openapi_v3(path, cfg) {
+        return answer;
+    }
     match path {
         "/api" | "/apis" if aggregated => {
             let core = path == "/api";

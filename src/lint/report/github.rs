@@ -62,3 +62,52 @@ pub fn render(report: &Report) -> String {
     out.push('\n');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Diagnostic;
+    use crate::lint::Finding;
+
+    fn finding(sev: Severity, file: &str, msg: &str) -> Finding {
+        let mut d = Diagnostic::error(msg).in_file(file).at_line(Some(3));
+        d.severity = sev;
+        d.rule = Some("schema");
+        Finding {
+            diag: d,
+            kustomizations: vec![".".into()],
+            suppressed: None,
+        }
+    }
+
+    #[test]
+    fn escapes_as_the_toolkit_and_stops_at_ten_of_a_kind() {
+        assert_eq!(data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(property("a:b,c%"), "a%3Ab%2Cc%25");
+        let mut findings: Vec<Finding> = (0..12)
+            .map(|i| finding(Severity::Error, "a,b.yaml", &format!("e{i}\nx")))
+            .collect();
+        findings.push(finding(Severity::Warning, "w.yaml", "w"));
+        let report = Report {
+            root: "/r".into(),
+            findings,
+            folders: vec![".".into()],
+            rules: vec![crate::lint::rule::named("schema")],
+        };
+        let out = render(&report);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0],
+            "::error file=a%2Cb.yaml,line=3,title=MF002 schema::e0%0Ax"
+        );
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("::error ")).count(),
+            10
+        );
+        assert_eq!(
+            lines[10],
+            "::warning file=w.yaml,line=3,title=MF002 schema::w"
+        );
+        assert!(lines[11].starts_with("manifesto lint: 2 error(s), 0 warning(s) and 0 notice(s) more than GitHub annotates"), "{out}");
+    }
+}

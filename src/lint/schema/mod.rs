@@ -164,6 +164,24 @@ impl Store {
         }
     }
 
+    /// Learns every kind of one OpenAPI v3 group-version document of a cluster.
+    pub fn learn_openapi_v3(&mut self, doc: Value) {
+        let doc = Arc::new(doc);
+        for (api, kind, name) in crate::cluster::requests::read_openapi_kinds(&doc) {
+            let pointer = name.replace('~', "~0").replace('/', "~1");
+            self.insert(
+                &api,
+                &kind,
+                Schema {
+                    root: serde_json::json!({"$ref": format!("#/components/schemas/{pointer}")}),
+                    defs: Some(Arc::clone(&doc)),
+                    structural: true,
+                    origin: Origin::Cluster,
+                },
+            );
+        }
+    }
+
     /// Adds a `--schema-location` entry: a URL or path template, or a folder (of CRD
     /// files and/or kubeconform's JSON layout; the kubernetes-validate package's
     /// `kubernetes-json-schema` folder picks the subfolder of the Kubernetes version).
