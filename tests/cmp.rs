@@ -61,15 +61,7 @@ fn generate(app_dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_manifesto"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = common::path_with_manifesto();
     let mut c = Command::new(cmd[0]);
     c.args(&cmd[1..])
         .args(&args)

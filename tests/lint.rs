@@ -497,15 +497,7 @@ fn list_rules_prints_every_rule() {
 
 #[test]
 fn the_github_action_and_the_pre_commit_hook_run_lint_as_documented() {
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_manifesto"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = common::path_with_manifesto();
     let action: Value = manifesto::yaml::parse_one(
         &std::fs::read_to_string(repo_root().join("action.yml")).unwrap(),
     )

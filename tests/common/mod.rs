@@ -107,6 +107,19 @@ impl Drop for Ran {
     }
 }
 
+/// A PATH that finds the built `manifesto` first (for commands run as a shell would).
+pub fn path_with_manifesto() -> String {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_manifesto"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -246,25 +246,14 @@ impl<'s> Validator<'s> {
             }
             Value::String(s) => {
                 let len = s.chars().count() as f64;
-                if num("minLength").is_some_and(|m| len < m) {
-                    self.push(
-                        out,
-                        path,
-                        format!(
-                            "must be at least {} characters long",
-                            num("minLength").unwrap_or(0.0)
-                        ),
-                    );
-                }
-                if num("maxLength").is_some_and(|m| len > m) {
-                    self.push(
-                        out,
-                        path,
-                        format!(
-                            "must be at most {} characters long",
-                            num("maxLength").unwrap_or(0.0)
-                        ),
-                    );
+                for m in [
+                    count(&num, "minLength", len, "characters"),
+                    count(&num, "maxLength", len, "characters"),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    self.push(out, path, m);
                 }
                 if let Some(p) = sm.get("pattern").and_then(Value::as_str)
                     && let Some(re) = pattern(p)
@@ -279,22 +268,14 @@ impl<'s> Validator<'s> {
             }
             Value::Array(a) => {
                 let n = a.len() as f64;
-                if num("minItems").is_some_and(|m| n < m) {
-                    self.push(
-                        out,
-                        path,
-                        format!(
-                            "must have at least {} items",
-                            num("minItems").unwrap_or(0.0)
-                        ),
-                    );
-                }
-                if num("maxItems").is_some_and(|m| n > m) {
-                    self.push(
-                        out,
-                        path,
-                        format!("must have at most {} items", num("maxItems").unwrap_or(0.0)),
-                    );
+                for m in [
+                    count(&num, "minItems", n, "items"),
+                    count(&num, "maxItems", n, "items"),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    self.push(out, path, m);
                 }
             }
             _ => {}
@@ -316,6 +297,17 @@ impl<'s> Validator<'s> {
             message: format!("unknown field {key:?}"),
         });
     }
+}
+
+/// A `min…` / `max…` bound on a length or an item count, broken: its message.
+fn count(num: &dyn Fn(&str) -> Option<f64>, key: &str, n: f64, what: &str) -> Option<String> {
+    let m = num(key)?;
+    let (bad, word) = if key.starts_with("min") {
+        (n < m, "at least")
+    } else {
+        (n > m, "at most")
+    };
+    bad.then(|| format!("must have {word} {m} {what}"))
 }
 
 /// Compiled patterns, kept per thread: the same few patterns recur on every object.
