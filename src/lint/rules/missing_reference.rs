@@ -1,7 +1,8 @@
 //! Rule `missing-reference`: a workload (or a KafkaConnect) that references a Secret,
 //! ConfigMap or ServiceAccount nothing in the repository creates. What creates a Secret:
 //! a Secret, a SealedSecret, an ExternalSecret, a cert-manager Certificate, a KafkaUser
-//! (its credentials), a Kafka or EventStreams (its CA Secrets).
+//! (its credentials), a Kafka or EventStreams (its CA Secrets), a Service asking
+//! OpenShift's service CA for a serving certificate.
 
 use super::{Context, Sink, at, same_ns};
 use crate::yaml::Value;
@@ -177,6 +178,17 @@ pub fn check(ctx: &Context, sink: &mut Sink) {
         match (o.group(), r.kind()) {
             ("", "Secret") => add(Kind::Secret, r.name(), ns),
             ("", "ConfigMap") => add(Kind::ConfigMap, r.name(), ns),
+            // OpenShift's service CA writes the serving certificate a Service asks for.
+            ("", "Service") => {
+                for key in [
+                    "service.beta.openshift.io/serving-cert-secret-name",
+                    "service.alpha.openshift.io/serving-cert-secret-name",
+                ] {
+                    if let Some(n) = super::annotation(r, key) {
+                        add(Kind::Secret, n, ns);
+                    }
+                }
+            }
             ("", "ServiceAccount") => add(Kind::ServiceAccount, r.name(), ns),
             ("bitnami.com", "SealedSecret") => {
                 let n = crate::yaml::str_at(&r.obj, &["spec", "template", "metadata", "name"]);
