@@ -63,20 +63,6 @@ pub struct Store {
     defs: Mutex<HashMap<PathBuf, Option<Arc<Value>>>>,
 }
 
-impl Clone for Store {
-    fn clone(&self) -> Store {
-        Store {
-            known: self.known.clone(),
-            templates: self.templates.clone(),
-            kube_version: self.kube_version,
-            cache_dir: self.cache_dir.clone(),
-            offline: self.offline,
-            loaded: Mutex::new(HashMap::new()),
-            defs: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
 /// (group, version, kind) of an apiVersion and kind.
 pub fn key(api_version: &str, kind: &str) -> Key {
     let (g, v) = api_version.rsplit_once('/').unwrap_or(("", api_version));
@@ -91,10 +77,6 @@ impl Store {
             offline,
             ..Store::default()
         }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.known.is_empty() && self.templates.is_empty()
     }
 
     /// Takes the schemas of `other` that this store does not have (a later source never
