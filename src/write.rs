@@ -227,8 +227,19 @@ fn stage(target: &Path, content: &[u8]) -> Result<tempfile::NamedTempFile> {
 }
 
 /// Writes one file atomically: readers see the old bytes or the new, never a mix.
+///
+/// A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO from
+/// `>(...)`) is written through instead: renaming a temp file over it would replace the
+/// device with a file, and as root that breaks `/dev/null` for every process on the machine.
 pub fn write_file(path: &Path, content: &[u8]) -> Result<()> {
     let target = resolve_target(path)?;
+    if std::fs::metadata(&target).is_ok_and(|m| !m.is_file()) {
+        return OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .and_then(|mut f| f.write_all(content))
+            .map_err(io_err(&target, "writing"));
+    }
     let dir = parent_of(&target).to_path_buf();
     let _lock = DirLock::take(&dir)?;
     write_locked(&target, content)
@@ -642,5 +653,31 @@ mod tests {
         assert_eq!(read_regular(&f, 100).unwrap().len(), 100);
         assert!(read_regular(d.path(), 100).is_err());
         assert!(read_regular(Path::new("/dev/zero"), 100).is_err());
+    }
+
+    #[test]
+    fn a_fifo_or_device_target_is_written_through_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let d = tmpdir();
+        let fifo = d.path().join("pipe");
+        let st = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo (coreutils) must be installed");
+        assert!(st.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_file(&fifo, b"through\n").unwrap();
+        assert_eq!(reader.join().unwrap(), b"through\n");
+        let t = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(t.is_fifo(), "the FIFO was replaced by a {t:?}");
+        // No temp file was left beside it.
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+        // A character device: /dev/null stays one (as root a rename would have replaced it).
+        write_file(Path::new("/dev/null"), b"gone").unwrap();
+        let t = std::fs::symlink_metadata("/dev/null").unwrap().file_type();
+        assert!(t.is_char_device(), "/dev/null is now a {t:?}");
     }
 }
