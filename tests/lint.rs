@@ -650,3 +650,65 @@ fn kube_context_takes_schemas_from_the_clusters_openapi() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn findings_on_patched_fields_point_at_the_patch_that_wrote_them() {
+    // A base with one bad field of its own, and an overlay whose three patches (a
+    // strategic-merge file, a JSON 6902 file, an inline patch) each write a bad value.
+    let t = Test::new()
+        .file(
+            "base/kustomization.yaml",
+            "resources:\n- deployment.yaml\n",
+        )
+        .file(
+            "base/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: a\n        image: a:1\n        ports:\n        - containerPort: http\n      - name: b\n        image: b:1\n",
+        )
+        .file(
+            "overlay/kustomization.yaml",
+            "resources:\n- ../base\ncommonAnnotations:\n  argocd.argoproj.io/sync-wave: soon\npatches:\n- path: replicas.yaml\n- path: pull.yaml\n  target:\n    kind: Deployment\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      template:\n        spec:\n          terminationGracePeriodSeconds: soon\n",
+        )
+        .file(
+            "overlay/replicas.yaml",
+            "# scale out\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: b\n        stdin: maybe\n  replicas: two\n",
+        )
+        .file(
+            "overlay/pull.yaml",
+            "- op: add\n  path: /spec/minReadySeconds\n  value: later\n",
+        );
+    let (_, findings) = json_findings(&t.dir);
+    let at = |field: &str| -> (String, u64) {
+        let f = findings
+            .iter()
+            .find(|f| f["field"] == field)
+            .unwrap_or_else(|| panic!("no finding on {field}: {findings:#?}"));
+        (
+            f["file"].as_str().unwrap().to_string(),
+            f["line"].as_u64().unwrap(),
+        )
+    };
+    // The strategic merge put the patched container b first, as kustomize does: the base's
+    // own mistake, on container a, stays on container a's line in the base.
+    assert_eq!(
+        at("spec.template.spec.containers[1].ports[0].containerPort"),
+        ("base/deployment.yaml".into(), 18)
+    );
+    // Strategic merge: the line in the patch file.
+    assert_eq!(at("spec.replicas"), ("overlay/replicas.yaml".into(), 12));
+    assert_eq!(
+        at("spec.template.spec.containers[0].stdin"),
+        ("overlay/replicas.yaml".into(), 11)
+    );
+    // JSON 6902: the operation's value.
+    assert_eq!(at("spec.minReadySeconds"), ("overlay/pull.yaml".into(), 3));
+    // Inline: the kustomization's `patch:` field.
+    assert_eq!(
+        at("spec.template.spec.terminationGracePeriodSeconds"),
+        ("overlay/kustomization.yaml".into(), 10)
+    );
+    // A field the kustomization sets itself: its line there.
+    assert_eq!(
+        at("metadata.annotations.argocd.argoproj.io/sync-wave"),
+        ("overlay/kustomization.yaml".into(), 4)
+    );
+}

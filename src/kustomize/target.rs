@@ -9,7 +9,7 @@ use crate::kustomize::load::fs::FileSystem;
 use crate::kustomize::load::remote::{self, Fetcher, RepoSpec};
 use crate::kustomize::load::{LoadRestrictor, Loader, resources_from_bytes};
 use crate::kustomize::resmap::resid;
-use crate::kustomize::resmap::resource::{Resource, scalar_string};
+use crate::kustomize::resmap::resource::{PatchBody, PatchedBy, Resource, scalar_string};
 use crate::kustomize::transforms::{self, generators, patch_json6902, patch_strategic, selector};
 use crate::kustomize::types::SortOptions;
 use crate::kustomize::types::{Kustomization, Patch};
@@ -731,7 +731,41 @@ fn patch_target(ra: &[Resource], patch: &Resource) -> Result<usize> {
     }
 }
 
-fn apply_sm(ra: &mut Vec<Resource>, i: usize, patch: &Resource) -> Result<()> {
+/// Where a patch was written, for lint: its own file and document, or the kustomization
+/// field that holds it inline.
+fn patched_by(file: &str, entry: Option<String>, line: usize, body: PatchBody) -> PatchedBy {
+    PatchedBy {
+        file: file.to_string(),
+        line: if entry.is_some() { 0 } else { line.max(1) },
+        entry,
+        body,
+    }
+}
+
+fn sm_by(patch: &Resource, inline: Option<String>, kfile: &str) -> PatchedBy {
+    let body = PatchBody::Strategic(std::sync::Arc::new(patch.obj.clone()));
+    match inline {
+        Some(entry) => patched_by(kfile, Some(entry), 0, body),
+        None => patched_by(&patch.source, None, patch.line, body),
+    }
+}
+
+fn json_by(ops: &json_patch::Patch, origin: &Path, inline: Option<String>) -> PatchedBy {
+    let body = PatchBody::Json(std::sync::Arc::new(patch_json6902::written_paths(ops)));
+    patched_by(&origin.display().to_string(), inline, 1, body)
+}
+
+fn fields_by(kfile: &str, set: Vec<(String, String)>) -> PatchedBy {
+    PatchedBy {
+        file: kfile.to_string(),
+        line: 0,
+        entry: None,
+        body: PatchBody::Fields(std::sync::Arc::new(set)),
+    }
+}
+
+fn apply_sm(ra: &mut Vec<Resource>, i: usize, patch: &Resource, by: &PatchedBy) -> Result<()> {
+    ra[i].patched_by.push(by.clone());
     patch_strategic::apply(&mut ra[i], patch)?;
     if yaml::is_null_or_empty(&ra[i].obj) {
         ra.remove(i);
@@ -754,10 +788,12 @@ fn run_transformers(
             record_transformation(ra, &t.field(kind));
         }
     };
-    for entry in &k.patches_strategic_merge {
+    for (ei, entry) in k.patches_strategic_merge.iter().enumerate() {
+        let mut inline = None;
         let (text, origin) = if ldr.fs.is_file(&ldr.path_of(entry)) {
             (ldr.load_string(entry)?, ldr.path_of(entry))
         } else if entry.contains('\n') || entry.contains(':') {
+            inline = Some(format!("patchesStrategicMerge[{ei}]"));
             (entry.clone(), Path::new(file).to_path_buf())
         } else {
             return Err(Error::Load {
@@ -767,7 +803,8 @@ fn run_transformers(
         };
         for p in resources_from_bytes(text.as_bytes(), &origin)? {
             let i = patch_target(ra, &p)?;
-            apply_sm(ra, i, &p)?;
+            let by = sm_by(&p, inline.clone(), file);
+            apply_sm(ra, i, &p, &by)?;
         }
     }
     if !k.patches_strategic_merge.is_empty() {
@@ -775,6 +812,7 @@ fn run_transformers(
     }
     for (pi, p) in k.patches.iter().enumerate() {
         let text = patch_text(ldr, p)?;
+        let inline = p.path.is_empty().then(|| format!("patches[{pi}].patch"));
         let origin = if p.path.is_empty() {
             Path::new(file).to_path_buf()
         } else {
@@ -799,14 +837,16 @@ fn run_transformers(
                             note_unmatched(file, "patches", pi, t);
                         }
                         idx.reverse();
+                        let by = sm_by(&patches[0], inline, file);
                         for i in idx {
-                            apply_sm(ra, i, &patches[0])?;
+                            apply_sm(ra, i, &patches[0], &by)?;
                         }
                     }
                     None => {
                         for patch in &patches {
                             let i = patch_target(ra, patch)?;
-                            apply_sm(ra, i, patch)?;
+                            let by = sm_by(patch, inline.clone(), file);
+                            apply_sm(ra, i, patch, &by)?;
                         }
                     }
                 }
@@ -826,7 +866,9 @@ fn run_transformers(
                 if idx.is_empty() {
                     note_unmatched(file, "patches", pi, t);
                 }
+                let by = json_by(&ops, &origin, inline);
                 for i in idx {
+                    ra[i].patched_by.push(by.clone());
                     patch_json6902::apply(&mut ra[i], &ops)?;
                 }
             }
@@ -836,6 +878,13 @@ fn run_transformers(
     transforms::namespace::apply_namespace(ra, &k.namespace, cfg.specs("namespace"))?;
     if !k.namespace.is_empty() {
         mark(ra, "NamespaceTransformer");
+        let by = fields_by(
+            file,
+            vec![("metadata.namespace".into(), "namespace".into())],
+        );
+        for r in ra.iter_mut().filter(|r| r.namespace() == k.namespace) {
+            r.patched_by.push(by.clone());
+        }
     }
     transforms::prefix_suffix::apply_prefix_suffix(
         ra,
@@ -858,6 +907,33 @@ fn run_transformers(
     for l in &k.labels {
         transforms::labels::labels(ra, l, cfg)?;
         mark(ra, "LabelTransformer");
+    }
+    let mut set = Vec::new();
+    for (i, l) in k.labels.iter().enumerate() {
+        for (key, _) in &l.pairs {
+            set.push((
+                format!("metadata.labels.{key}"),
+                format!("labels[{i}].pairs.{key}"),
+            ));
+        }
+    }
+    for (key, _) in &k.common_labels {
+        set.push((
+            format!("metadata.labels.{key}"),
+            format!("commonLabels.{key}"),
+        ));
+    }
+    for (key, _) in &k.common_annotations {
+        set.push((
+            format!("metadata.annotations.{key}"),
+            format!("commonAnnotations.{key}"),
+        ));
+    }
+    if !set.is_empty() {
+        let by = fields_by(file, set);
+        for r in ra.iter_mut() {
+            r.patched_by.push(by.clone());
+        }
     }
     transforms::labels::common_labels(ra, &k.common_labels, cfg)?;
     // kustomize configures the commonLabels transformer whenever there are any labels.
@@ -888,10 +964,29 @@ fn run_transformers(
         if idx.is_empty() {
             note_unmatched(file, "patchesJson6902", pi, t);
         }
+        let (origin, inline) = if p.path.is_empty() {
+            (
+                Path::new(file).to_path_buf(),
+                Some(format!("patchesJson6902[{pi}].patch")),
+            )
+        } else {
+            (ldr.path_of(&p.path), None)
+        };
+        let by = json_by(&ops, &origin, inline);
         for i in idx {
+            ra[i].patched_by.push(by.clone());
             patch_json6902::apply(&mut ra[i], &ops)?;
         }
         mark(ra, "PatchJson6902Transformer");
+    }
+    for (i, (name, _)) in k.replicas.iter().enumerate() {
+        let by = fields_by(
+            file,
+            vec![("spec.replicas".into(), format!("replicas[{i}].count"))],
+        );
+        for r in ra.iter_mut().filter(|r| r.name() == name) {
+            r.patched_by.push(by.clone());
+        }
     }
     transforms::replicas::apply_replicas(ra, &k.replicas, cfg.specs("replicas"))?;
     for _ in &k.replicas {

@@ -15,8 +15,9 @@ struct Source {
     lines: Vec<String>,
     /// (first line, last line) of each YAML document, 1-based.
     docs: Vec<(usize, usize)>,
-    /// Field path → line, per document, parsed when first asked.
-    keys: HashMap<usize, HashMap<String, usize>>,
+    /// Per document, parsed when first asked: its value (to resolve `[name=X]` items) and
+    /// field path → line.
+    keys: HashMap<usize, (serde_json::Value, HashMap<String, usize>)>,
 }
 
 impl Source {
@@ -49,13 +50,13 @@ impl Source {
             .unwrap_or(0)
     }
 
-    fn keys(&mut self, doc: usize) -> &HashMap<String, usize> {
+    fn keys(&mut self, doc: usize) -> &(serde_json::Value, HashMap<String, usize>) {
         let (s, e) = self.docs[doc];
         let lines = &self.lines;
         self.keys.entry(doc).or_insert_with(|| {
             let text = lines[s - 1..e.min(lines.len())].join("\n");
             crate::yaml::parse_one_with_lines(&text)
-                .map(|(_, m)| m.into_iter().map(|(k, l)| (k, l + s - 1)).collect())
+                .map(|(v, m)| (v, m.into_iter().map(|(k, l)| (k, l + s - 1)).collect()))
                 .unwrap_or_default()
         })
     }
@@ -97,10 +98,15 @@ impl Locator {
             return Some(1);
         }
         let doc = src.doc_of(doc_line);
-        let Some(mut path) = field.map(str::to_string) else {
+        let Some(field) = field else {
             return Some(doc_line);
         };
-        let keys = src.keys(doc);
+        let (value, keys) = src.keys(doc);
+        let mut path = if field.contains("[name=") {
+            super::attribute::resolve(value, field)
+        } else {
+            field.to_string()
+        };
         loop {
             if let Some(&l) = keys.get(&path) {
                 return Some(l);

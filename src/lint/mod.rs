@@ -3,6 +3,7 @@
 //! repository as a whole. Findings are `Diagnostic`s pointing at the source line the user
 //! wrote. Reads files and (for URL schema locations) the network; never writes, never prints.
 
+pub mod attribute;
 pub mod config;
 pub mod deprecated;
 pub mod locate;

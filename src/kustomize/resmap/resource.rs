@@ -3,6 +3,7 @@
 
 use crate::kustomize::resmap::resid::{Gvk, ResId};
 use crate::yaml::{Map, Value, str_at};
+use std::sync::Arc;
 
 /// How a generated object meets an existing one with the same id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,6 +32,32 @@ pub struct Resource {
     pub line: usize,
     /// Names of the vars that take their value from this object.
     pub ref_vars: Vec<String>,
+    /// The patches that changed the object, in the order applied. The build never reads
+    /// it: lint points a finding on a field a patch wrote at the patch, not at the base.
+    pub patched_by: Vec<PatchedBy>,
+}
+
+/// One patch applied to an object, and where it was written.
+#[derive(Debug, Clone)]
+pub struct PatchedBy {
+    /// The patch's own file, or the kustomization that holds it inline.
+    pub file: String,
+    /// The line the patch's document starts on in `file`; 0 for an inline patch.
+    pub line: usize,
+    /// An inline patch: the kustomization field that holds it (`patches[2].patch`).
+    pub entry: Option<String>,
+    pub body: PatchBody,
+}
+
+#[derive(Debug, Clone)]
+pub enum PatchBody {
+    Strategic(Arc<Value>),
+    /// The JSON pointer of every operation that writes a value (add, replace, copy, move),
+    /// with the operation's index in the list.
+    Json(Arc<Vec<(usize, String)>>),
+    /// A kustomization field that sets fields of its own (`namespace`, `commonLabels`,
+    /// `replicas`…): (rendered field path, the kustomization field that set it).
+    Fields(Arc<Vec<(String, String)>>),
 }
 
 impl Resource {
@@ -47,6 +74,7 @@ impl Resource {
             source: source.into(),
             line: 0,
             ref_vars: Vec::new(),
+            patched_by: Vec::new(),
         }
     }
 

@@ -22,6 +22,23 @@ pub fn parse(text: &str) -> std::result::Result<json_patch::Patch, String> {
     serde_json::from_value(v).map_err(|e| e.to_string())
 }
 
+/// What a lint finding needs of a parsed patch: the pointer of each operation that writes.
+pub fn written_paths(patch: &json_patch::Patch) -> Vec<(usize, String)> {
+    use json_patch::PatchOperation as Op;
+    patch
+        .0
+        .iter()
+        .enumerate()
+        .filter_map(|(i, op)| match op {
+            Op::Add(o) => Some((i, o.path.to_string())),
+            Op::Replace(o) => Some((i, o.path.to_string())),
+            Op::Copy(o) => Some((i, o.path.to_string())),
+            Op::Move(o) => Some((i, o.path.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn apply(r: &mut Resource, patch: &json_patch::Patch) -> Result<()> {
     r.store_previous_id();
     for op in &patch.0 {

@@ -83,13 +83,22 @@ impl Sink {
         field: Option<&str>,
         message: String,
     ) {
-        self.raw.push(Raw {
-            rule,
-            at: At::Object {
+        // A field a patch wrote is pointed at in the patch, not in the base it changed.
+        let at = match field.and_then(|f| super::attribute::patch_origin(r, f)) {
+            Some((source, line, inner)) => At::Object {
+                source,
+                line,
+                field: Some(inner),
+            },
+            None => At::Object {
                 source: r.source.clone(),
                 line: r.line,
-                field: field.map(str::to_string),
+                field: field.map(|f| super::attribute::base_path(r, f).unwrap_or_else(|| f.into())),
             },
+        };
+        self.raw.push(Raw {
+            rule,
+            at,
             resource: Some(describe(r)),
             field_shown: field.map(str::to_string),
             message,
