@@ -15,6 +15,7 @@ use crate::kustomize::types::SortOptions;
 use crate::kustomize::types::{Kustomization, Patch};
 use crate::yaml::{self, Value};
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Reorder {
@@ -733,38 +734,38 @@ fn patch_target(ra: &[Resource], patch: &Resource) -> Result<usize> {
 
 /// Where a patch was written, for lint: its own file and document, or the kustomization
 /// field that holds it inline.
-fn patched_by(file: &str, entry: Option<String>, line: usize, body: PatchBody) -> PatchedBy {
-    PatchedBy {
+fn patched_by(file: &str, entry: Option<String>, line: usize, body: PatchBody) -> Arc<PatchedBy> {
+    Arc::new(PatchedBy {
         file: file.to_string(),
         line: if entry.is_some() { 0 } else { line.max(1) },
         entry,
         body,
-    }
+    })
 }
 
-fn sm_by(patch: &Resource, inline: Option<String>, kfile: &str) -> PatchedBy {
-    let body = PatchBody::Strategic(std::sync::Arc::new(patch.obj.clone()));
+fn sm_by(patch: &Resource, inline: Option<String>, kfile: &str) -> Arc<PatchedBy> {
+    let body = PatchBody::Strategic(patch.obj.clone());
     match inline {
         Some(entry) => patched_by(kfile, Some(entry), 0, body),
         None => patched_by(&patch.source, None, patch.line, body),
     }
 }
 
-fn json_by(ops: &json_patch::Patch, origin: &Path, inline: Option<String>) -> PatchedBy {
-    let body = PatchBody::Json(std::sync::Arc::new(patch_json6902::written_paths(ops)));
+fn json_by(ops: &json_patch::Patch, origin: &Path, inline: Option<String>) -> Arc<PatchedBy> {
+    let body = PatchBody::Json(patch_json6902::written_paths(ops));
     patched_by(&origin.display().to_string(), inline, 1, body)
 }
 
-fn fields_by(kfile: &str, set: Vec<(String, String)>) -> PatchedBy {
-    PatchedBy {
+fn fields_by(kfile: &str, set: Vec<(String, String)>) -> Arc<PatchedBy> {
+    Arc::new(PatchedBy {
         file: kfile.to_string(),
         line: 0,
         entry: None,
-        body: PatchBody::Fields(std::sync::Arc::new(set)),
-    }
+        body: PatchBody::Fields(set),
+    })
 }
 
-fn apply_sm(ra: &mut Vec<Resource>, i: usize, patch: &Resource, by: &PatchedBy) -> Result<()> {
+fn apply_sm(ra: &mut Vec<Resource>, i: usize, patch: &Resource, by: &Arc<PatchedBy>) -> Result<()> {
     ra[i].patched_by.push(by.clone());
     patch_strategic::apply(&mut ra[i], patch)?;
     if yaml::is_null_or_empty(&ra[i].obj) {

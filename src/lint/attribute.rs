@@ -242,7 +242,7 @@ mod tests {
     fn res(obj: Value, patches: Vec<PatchedBy>) -> Resource {
         let mut r = Resource::new(obj, "base/deploy.yaml");
         r.line = 1;
-        r.patched_by = patches;
+        r.patched_by = patches.into_iter().map(Arc::new).collect();
         r
     }
 
@@ -251,7 +251,7 @@ mod tests {
             file: file.into(),
             line: 3,
             entry: None,
-            body: PatchBody::Strategic(Arc::new(v)),
+            body: PatchBody::Strategic(v),
         }
     }
 
@@ -269,7 +269,7 @@ mod tests {
             file: "k/kustomization.yaml".into(),
             line: 0,
             entry: Some("patches[2].patch".into()),
-            body: PatchBody::Json(Arc::new(vec![(0, "/spec/replicas".into())])),
+            body: PatchBody::Json(vec![(0, "/spec/replicas".into())]),
         };
         let r = res(obj, vec![p1.clone(), p2.clone()]);
         assert_eq!(
@@ -327,13 +327,13 @@ mod tests {
             file: "ops.yaml".into(),
             line: 1,
             entry: None,
-            body: PatchBody::Json(Arc::new(vec![
+            body: PatchBody::Json(vec![
                 (0, "/spec".into()),
                 (
                     1,
                     "/metadata/annotations/argocd.argoproj.io~1sync-wave".into(),
                 ),
-            ])),
+            ]),
         };
         let r = res(obj, vec![by]);
         assert_eq!(

@@ -34,7 +34,8 @@ pub struct Resource {
     pub ref_vars: Vec<String>,
     /// The patches that changed the object, in the order applied. The build never reads
     /// it: lint points a finding on a field a patch wrote at the patch, not at the base.
-    pub patched_by: Vec<PatchedBy>,
+    /// Shared: one patch applied to thousands of objects is one allocation.
+    pub patched_by: Vec<Arc<PatchedBy>>,
 }
 
 /// One patch applied to an object, and where it was written.
@@ -51,13 +52,13 @@ pub struct PatchedBy {
 
 #[derive(Debug, Clone)]
 pub enum PatchBody {
-    Strategic(Arc<Value>),
+    Strategic(Value),
     /// The JSON pointer of every operation that writes a value (add, replace, copy, move),
     /// with the operation's index in the list.
-    Json(Arc<Vec<(usize, String)>>),
+    Json(Vec<(usize, String)>),
     /// A kustomization field that sets fields of its own (`namespace`, `commonLabels`,
     /// `replicas`…): (rendered field path, the kustomization field that set it).
-    Fields(Arc<Vec<(String, String)>>),
+    Fields(Vec<(String, String)>),
 }
 
 impl Resource {
