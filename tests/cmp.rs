@@ -16,6 +16,15 @@ fn plugin() -> Value {
     manifesto::yaml::parse_one(&text).unwrap()
 }
 
+/// A YAML list of strings.
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect()
+}
+
 /// Copies a folder tree (the cmp-server unpacks a tarball of the repository).
 fn copy_tree(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from).into_iter().flatten() {
@@ -49,18 +58,7 @@ fn discovers(app_dir: &Path, pattern: &str) -> bool {
 fn generate(app_dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
     let p = plugin();
     let g = &p["spec"]["generate"];
-    let cmd: Vec<&str> = g["command"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    let args: Vec<&str> = g["args"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let (cmd, args) = (strings(&g["command"]), strings(&g["args"]));
     let path = common::path_with_manifesto();
     let mut c = Command::new(cmd[0]);
     c.args(&cmd[1..])

@@ -64,6 +64,7 @@ pub fn run(args: &Args) -> Result<i32> {
             cache_dir: args.cache_dir.clone(),
             offline: args.offline,
         },
+        record_origins: false,
     };
     // Library errors name the file at fault; add the folder only where one does not.
     let rendered = build(&RealFs, &args.dir, &opts).map_err(|e| {

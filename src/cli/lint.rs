@@ -217,10 +217,12 @@ pub fn run(args: &Args) -> Result<i32> {
         offline: args.offline,
     };
     let schema_cache = remote.cache_root().ok().map(|d| d.join("schemas"));
+    let kube_version = config.kube_version();
     let opts = lint::Options {
         config,
         build: BuildOptions {
             remote,
+            record_origins: true,
             ..BuildOptions::default()
         },
         jobs: args.jobs,
@@ -228,7 +230,7 @@ pub fn run(args: &Args) -> Result<i32> {
         cluster_schemas: args
             .kube_context
             .as_ref()
-            .map(|ctx| cluster_schemas(ctx, args)),
+            .map(|ctx| cluster_schemas(ctx, args, kube_version)),
         schema_cache,
     };
     let result = lint::lint(&args.path, &opts);
@@ -263,7 +265,7 @@ pub fn run(args: &Args) -> Result<i32> {
 
 /// Reads the OpenAPI v3 documents of the group-versions asked for from the cluster of a
 /// kubeconfig context (connecting once, on first need).
-fn cluster_schemas(context: &str, args: &Args) -> lint::SchemaProvider {
+fn cluster_schemas(context: &str, args: &Args, kube_version: (u32, u32)) -> lint::SchemaProvider {
     use manifesto::cluster::client::{Cluster, ConnectOptions};
     use manifesto::cluster::requests;
     let opts = ConnectOptions {
@@ -272,11 +274,6 @@ fn cluster_schemas(context: &str, args: &Args) -> lint::SchemaProvider {
         timeout: Some(std::time::Duration::from_secs(30)),
         concurrency: 4,
     };
-    let kube_version = args
-        .kubernetes_version
-        .as_deref()
-        .and_then(lint::config::parse_version)
-        .unwrap_or(lint::DEFAULT_KUBERNETES_VERSION);
     Box::new(move |api_versions: &[String]| {
         let cluster = Cluster::connect(&opts).map_err(|e| e.to_string())?;
         let index = cluster

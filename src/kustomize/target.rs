@@ -14,7 +14,7 @@ use crate::kustomize::transforms::{self, generators, patch_json6902, patch_strat
 use crate::kustomize::types::SortOptions;
 use crate::kustomize::types::{Kustomization, Patch};
 use crate::yaml::{self, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,6 +30,10 @@ pub struct BuildOptions {
     pub load_restrictor: LoadRestrictor,
     /// Where remote bases are cached and whether they may be fetched.
     pub remote: remote::Settings,
+    /// Record on each object the patches and kustomization fields that changed it
+    /// (`Resource::patched_by`), for lint to point findings at them. Off for `build`,
+    /// which has no use for them.
+    pub record_origins: bool,
 }
 
 #[derive(Debug, Default)]
@@ -56,6 +60,20 @@ thread_local! {
     /// internal paths that run patches (kustomizations, components, transformer configs)
     /// keep their signatures; `build` empties it on entry and takes it on exit.
     static UNMATCHED: std::cell::RefCell<Vec<UnmatchedPatch>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// `BuildOptions::record_origins` of the build running on this thread, beside it for
+    /// the same reason.
+    static RECORD_ORIGINS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn recording() -> bool {
+    RECORD_ORIGINS.with(std::cell::Cell::get)
+}
+
+/// Adds an origin record (made only while recording) to an object.
+fn record(r: &mut Resource, by: &Option<Arc<PatchedBy>>) {
+    if let Some(by) = by {
+        r.patched_by.push(Arc::clone(by));
+    }
 }
 
 fn note_unmatched(
@@ -105,6 +123,7 @@ pub fn build(fs: &dyn FileSystem, dir: &Path, opts: &BuildOptions) -> Result<Ren
     // The schema strategic merge reads is chosen while the build runs (`openapi:`).
     let _schema = transforms::schema::BuildScope::enter();
     UNMATCHED.with(|n| n.borrow_mut().clear());
+    RECORD_ORIGINS.with(|r| r.set(opts.record_origins));
     let fetcher = Fetcher::new(opts.remote.clone());
     let ldr = Loader::new(fs, dir, opts.load_restrictor, &fetcher)?;
     let mut warnings = Vec::new();
@@ -710,6 +729,22 @@ fn patch_text(ldr: &Loader, p: &Patch) -> Result<String> {
     }
 }
 
+/// Where a `patches` / `patchesJson6902` entry's text was written: its own file, or the
+/// kustomization that holds it inline, with the field that does (`patches[2].patch`).
+fn patch_source(
+    ldr: &Loader,
+    kfile: &str,
+    p: &Patch,
+    field: &str,
+    i: usize,
+) -> (PathBuf, Option<String>) {
+    if p.path.is_empty() {
+        (PathBuf::from(kfile), Some(format!("{field}[{i}].patch")))
+    } else {
+        (ldr.path_of(&p.path), None)
+    }
+}
+
 /// The single resource a target-less strategic merge patch names.
 fn patch_target(ra: &[Resource], patch: &Resource) -> Result<usize> {
     let id = patch.org_id();
@@ -757,16 +792,48 @@ fn json_by(ops: &json_patch::Patch, origin: &Path, inline: Option<String>) -> Ar
 }
 
 fn fields_by(kfile: &str, set: Vec<(String, String)>) -> Arc<PatchedBy> {
-    Arc::new(PatchedBy {
-        file: kfile.to_string(),
-        line: 0,
-        entry: None,
-        body: PatchBody::Fields(set),
-    })
+    patched_by(kfile, None, 1, PatchBody::Fields(set))
 }
 
-fn apply_sm(ra: &mut Vec<Resource>, i: usize, patch: &Resource, by: &Arc<PatchedBy>) -> Result<()> {
-    ra[i].patched_by.push(by.clone());
+/// The labels and annotations a kustomization sets, for lint: each `metadata` key with the
+/// kustomization field that wrote it.
+fn record_label_fields(ra: &mut [Resource], k: &Kustomization, file: &str) {
+    let mut set = Vec::new();
+    for (i, l) in k.labels.iter().enumerate() {
+        for (key, _) in &l.pairs {
+            set.push((
+                format!("metadata.labels.{key}"),
+                format!("labels[{i}].pairs.{key}"),
+            ));
+        }
+    }
+    for (key, _) in &k.common_labels {
+        set.push((
+            format!("metadata.labels.{key}"),
+            format!("commonLabels.{key}"),
+        ));
+    }
+    for (key, _) in &k.common_annotations {
+        set.push((
+            format!("metadata.annotations.{key}"),
+            format!("commonAnnotations.{key}"),
+        ));
+    }
+    if !set.is_empty() {
+        let by = Some(fields_by(file, set));
+        for r in ra.iter_mut() {
+            record(r, &by);
+        }
+    }
+}
+
+fn apply_sm(
+    ra: &mut Vec<Resource>,
+    i: usize,
+    patch: &Resource,
+    by: &Option<Arc<PatchedBy>>,
+) -> Result<()> {
+    record(&mut ra[i], by);
     patch_strategic::apply(&mut ra[i], patch)?;
     if yaml::is_null_or_empty(&ra[i].obj) {
         ra.remove(i);
@@ -804,7 +871,7 @@ fn run_transformers(
         };
         for p in resources_from_bytes(text.as_bytes(), &origin)? {
             let i = patch_target(ra, &p)?;
-            let by = sm_by(&p, inline.clone(), file);
+            let by = recording().then(|| sm_by(&p, inline.clone(), file));
             apply_sm(ra, i, &p, &by)?;
         }
     }
@@ -813,12 +880,7 @@ fn run_transformers(
     }
     for (pi, p) in k.patches.iter().enumerate() {
         let text = patch_text(ldr, p)?;
-        let inline = p.path.is_empty().then(|| format!("patches[{pi}].patch"));
-        let origin = if p.path.is_empty() {
-            Path::new(file).to_path_buf()
-        } else {
-            ldr.path_of(&p.path)
-        };
+        let (origin, inline) = patch_source(ldr, file, p, "patches", pi);
         let sm = resources_from_bytes(text.as_bytes(), &origin)
             .ok()
             .filter(|v| !v.is_empty());
@@ -838,7 +900,7 @@ fn run_transformers(
                             note_unmatched(file, "patches", pi, t);
                         }
                         idx.reverse();
-                        let by = sm_by(&patches[0], inline, file);
+                        let by = recording().then(|| sm_by(&patches[0], inline, file));
                         for i in idx {
                             apply_sm(ra, i, &patches[0], &by)?;
                         }
@@ -846,7 +908,7 @@ fn run_transformers(
                     None => {
                         for patch in &patches {
                             let i = patch_target(ra, patch)?;
-                            let by = sm_by(patch, inline.clone(), file);
+                            let by = recording().then(|| sm_by(patch, inline.clone(), file));
                             apply_sm(ra, i, patch, &by)?;
                         }
                     }
@@ -867,9 +929,9 @@ fn run_transformers(
                 if idx.is_empty() {
                     note_unmatched(file, "patches", pi, t);
                 }
-                let by = json_by(&ops, &origin, inline);
+                let by = recording().then(|| json_by(&ops, &origin, inline));
                 for i in idx {
-                    ra[i].patched_by.push(by.clone());
+                    record(&mut ra[i], &by);
                     patch_json6902::apply(&mut ra[i], &ops)?;
                 }
             }
@@ -879,6 +941,8 @@ fn run_transformers(
     transforms::namespace::apply_namespace(ra, &k.namespace, cfg.specs("namespace"))?;
     if !k.namespace.is_empty() {
         mark(ra, "NamespaceTransformer");
+    }
+    if !k.namespace.is_empty() && recording() {
         let by = fields_by(
             file,
             vec![("metadata.namespace".into(), "namespace".into())],
@@ -909,32 +973,8 @@ fn run_transformers(
         transforms::labels::labels(ra, l, cfg)?;
         mark(ra, "LabelTransformer");
     }
-    let mut set = Vec::new();
-    for (i, l) in k.labels.iter().enumerate() {
-        for (key, _) in &l.pairs {
-            set.push((
-                format!("metadata.labels.{key}"),
-                format!("labels[{i}].pairs.{key}"),
-            ));
-        }
-    }
-    for (key, _) in &k.common_labels {
-        set.push((
-            format!("metadata.labels.{key}"),
-            format!("commonLabels.{key}"),
-        ));
-    }
-    for (key, _) in &k.common_annotations {
-        set.push((
-            format!("metadata.annotations.{key}"),
-            format!("commonAnnotations.{key}"),
-        ));
-    }
-    if !set.is_empty() {
-        let by = fields_by(file, set);
-        for r in ra.iter_mut() {
-            r.patched_by.push(by.clone());
-        }
+    if recording() {
+        record_label_fields(ra, k, file);
     }
     transforms::labels::common_labels(ra, &k.common_labels, cfg)?;
     // kustomize configures the commonLabels transformer whenever there are any labels.
@@ -965,22 +1005,15 @@ fn run_transformers(
         if idx.is_empty() {
             note_unmatched(file, "patchesJson6902", pi, t);
         }
-        let (origin, inline) = if p.path.is_empty() {
-            (
-                Path::new(file).to_path_buf(),
-                Some(format!("patchesJson6902[{pi}].patch")),
-            )
-        } else {
-            (ldr.path_of(&p.path), None)
-        };
-        let by = json_by(&ops, &origin, inline);
+        let (origin, inline) = patch_source(ldr, file, p, "patchesJson6902", pi);
+        let by = recording().then(|| json_by(&ops, &origin, inline));
         for i in idx {
-            ra[i].patched_by.push(by.clone());
+            record(&mut ra[i], &by);
             patch_json6902::apply(&mut ra[i], &ops)?;
         }
         mark(ra, "PatchJson6902Transformer");
     }
-    for (i, (name, _)) in k.replicas.iter().enumerate() {
+    for (i, (name, _)) in k.replicas.iter().enumerate().filter(|_| recording()) {
         let by = fields_by(
             file,
             vec![("spec.replicas".into(), format!("replicas[{i}].count"))],

@@ -22,19 +22,16 @@ pub fn patch_origin(r: &Resource, field: &str) -> Option<(String, usize, String)
         return None;
     }
     let segs = segments(&r.obj, field)?;
-    for by in r.patched_by.iter().rev() {
-        if let Some(inner) = wrote(by, &r.obj, &segs) {
-            if let PatchBody::Fields(_) = by.body {
-                return Some((by.file.clone(), 1, inner));
-            }
-            return Some(match &by.entry {
-                // An inline patch: the kustomization's field that holds it.
-                Some(entry) => (by.file.clone(), 1, entry.clone()),
-                None => (by.file.clone(), by.line, inner),
-            });
-        }
-    }
-    None
+    r.patched_by.iter().rev().find_map(|by| {
+        let inner = wrote(by, &r.obj, &segs)?;
+        // An inline patch: the kustomization's field that holds it (a kustomization
+        // field's record already names its own field).
+        let field = match (&by.body, &by.entry) {
+            (PatchBody::Fields(_), _) | (_, None) => inner,
+            (_, Some(entry)) => entry.clone(),
+        };
+        Some((by.file.clone(), by.line.max(1), field))
+    })
 }
 
 /// The path of `field` to look up in the object's own document when no patch wrote it.
@@ -72,14 +69,28 @@ pub fn base_path(r: &Resource, field: &str) -> Option<String> {
 /// `path` with every `[name=X]` replaced by the index of the item named X in `doc`, as far
 /// as `doc` has it: the longest prefix that resolves (the rest was never written there).
 pub fn resolve(doc: &Value, path: &str) -> String {
-    let mut out = String::new();
+    show(&walk(doc, path).0)
+}
+
+/// Splits `field` (`spec.template.metadata.annotations.a.b/c[0]`) along the rendered object,
+/// so that keys holding dots are read whole. `None` unless the object has all of it.
+fn segments(obj: &Value, field: &str) -> Option<Vec<Seg>> {
+    let (segs, whole) = walk(obj, field);
+    whole.then_some(segs)
+}
+
+/// Follows `path` (keys, `[N]` and `[name=X]` items) through `doc`: the steps of the longest
+/// prefix `doc` has, and whether that was all of the path. A key is the longest one the
+/// path continues past with `.`, `[` or its end, so keys holding dots are read whole.
+fn walk(doc: &Value, path: &str) -> (Vec<Seg>, bool) {
+    let mut out = Vec::new();
     let mut cur = doc;
     let mut rest = path;
     while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('[') {
+        let (seg, next, tail) = if let Some(r) = rest.strip_prefix('[') {
             let Some(end) = r.find(']') else { break };
-            let inner = &r[..end];
             let Some(items) = cur.as_array() else { break };
+            let inner = &r[..end];
             let i = match inner.strip_prefix("name=") {
                 Some(n) => items
                     .iter()
@@ -87,65 +98,26 @@ pub fn resolve(doc: &Value, path: &str) -> String {
                 None => inner.parse().ok().filter(|&i: &usize| i < items.len()),
             };
             let Some(i) = i else { break };
-            out.push_str(&format!("[{i}]"));
-            cur = &items[i];
-            rest = &r[end + 1..];
-            rest = rest.strip_prefix('.').unwrap_or(rest);
-            continue;
-        }
-        let Some(map) = cur.as_object() else { break };
-        let Some(key) = map
-            .keys()
-            .filter(|k| {
-                rest.strip_prefix(k.as_str())
-                    .is_some_and(|t| t.is_empty() || t.starts_with('.') || t.starts_with('['))
-            })
-            .max_by_key(|k| k.len())
-        else {
-            break;
+            (Seg::Index(i), &items[i], &r[end + 1..])
+        } else {
+            let Some(map) = cur.as_object() else { break };
+            let Some(key) = map
+                .keys()
+                .filter(|k| {
+                    rest.strip_prefix(k.as_str())
+                        .is_some_and(|t| t.is_empty() || t.starts_with('.') || t.starts_with('['))
+                })
+                .max_by_key(|k| k.len())
+            else {
+                break;
+            };
+            (Seg::Key(key.clone()), &map[key], &rest[key.len()..])
         };
-        if !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(key);
-        cur = &map[key];
-        rest = &rest[key.len()..];
-        rest = rest.strip_prefix('.').unwrap_or(rest);
+        out.push(seg);
+        cur = next;
+        rest = tail.strip_prefix('.').unwrap_or(tail);
     }
-    out
-}
-
-/// Splits `field` (`spec.template.metadata.annotations.a.b/c[0]`) along the rendered object,
-/// so that keys holding dots are read whole.
-fn segments(obj: &Value, field: &str) -> Option<Vec<Seg>> {
-    let mut out = Vec::new();
-    let mut cur = obj;
-    let mut rest = field;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('[') {
-            let end = r.find(']')?;
-            let i: usize = r[..end].parse().ok()?;
-            cur = cur.as_array()?.get(i)?;
-            out.push(Seg::Index(i));
-            rest = &r[end + 1..];
-            rest = rest.strip_prefix('.').unwrap_or(rest);
-            continue;
-        }
-        let map = cur.as_object()?;
-        // The longest key that the path continues past with `.`, `[` or its end.
-        let key = map
-            .keys()
-            .filter(|k| {
-                rest.strip_prefix(k.as_str())
-                    .is_some_and(|t| t.is_empty() || t.starts_with('.') || t.starts_with('['))
-            })
-            .max_by_key(|k| k.len())?;
-        cur = &map[key];
-        out.push(Seg::Key(key.clone()));
-        rest = &rest[key.len()..];
-        rest = rest.strip_prefix('.').unwrap_or(rest);
-    }
-    Some(out)
+    (out, rest.is_empty())
 }
 
 fn show(segs: &[Seg]) -> String {

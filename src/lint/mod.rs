@@ -134,16 +134,19 @@ pub fn lint(root: &Path, opts: &Options) -> Result<Report, LintError> {
     }
     let found = discover(&root, &opts.config);
     let dirs: Vec<PathBuf> = found.iter().map(|(d, _)| d.clone()).collect();
+    let new_store = || {
+        schema::Store::new(
+            opts.config.kube_version(),
+            opts.schema_cache.clone(),
+            opts.build.remote.offline,
+        )
+    };
     // Schema locations (megabytes of CRDs and JSON) load while the folders build.
     let (mut built, located) = std::thread::scope(|s| {
         let loader = std::thread::Builder::new()
             .stack_size(64 << 20)
             .spawn_scoped(s, || {
-                let mut st = schema::Store::new(
-                    opts.config.kube_version(),
-                    opts.schema_cache.clone(),
-                    opts.build.remote.offline,
-                );
+                let mut st = new_store();
                 for loc in &opts.config.schema_locations {
                     st.add_location(loc, &root)?;
                 }
@@ -164,11 +167,7 @@ pub fn lint(root: &Path, opts: &Options) -> Result<Report, LintError> {
         b.component = *component;
     }
     // The repository's own CRDs come first: they are what it deploys.
-    let mut store = schema::Store::new(
-        opts.config.kube_version(),
-        opts.schema_cache.clone(),
-        opts.build.remote.offline,
-    );
+    let mut store = new_store();
     for b in &built {
         if let Ok(r) = &b.rendered {
             store.learn_crds(

@@ -119,10 +119,13 @@ impl<'s> Validator<'s> {
             );
         }
         self.bounds(sm, v, path, out);
-        for key in ["allOf"] {
-            for sub in sm.get(key).and_then(Value::as_array).into_iter().flatten() {
-                self.node(sub, v, path, out, depth + 1, top);
-            }
+        for sub in sm
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.node(sub, v, path, out, depth + 1, top);
         }
         for key in ["anyOf", "oneOf"] {
             // oneOf is read as anyOf: the core schemas' IntOrString is
