@@ -15,6 +15,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// A local catalog folder (DIR/operators/<name>.yaml) adding or replacing built-in
+    /// entries; repeatable. A repo's own catalog/operators/ is used without it.
+    #[arg(long = "catalog", global = true, value_name = "DIR")]
+    catalog: Vec<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -81,7 +85,36 @@ fn main() -> ExitCode {
     finish(result)
 }
 
+/// The local catalog folders for this command: `--catalog` ones, then the `catalog/`
+/// folder of the repo the command works on when it holds `operators/`.
+fn catalog_dirs(cli: &Cli) -> Vec<std::path::PathBuf> {
+    use std::path::{Path, PathBuf};
+    let root: Option<PathBuf> = match &cli.command {
+        Command::Scaffold(a) => Some(
+            a.file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+        ),
+        Command::Lint(a) => Some(a.path.clone()),
+        Command::Catalog(c) => Some(c.repo().to_path_buf()),
+        _ => None,
+    };
+    let mut dirs = cli.catalog.clone();
+    if let Some(r) = root {
+        let own = r.join("catalog");
+        if own.join("operators").is_dir() && !dirs.contains(&own) {
+            dirs.push(own);
+        }
+    }
+    dirs
+}
+
 fn run(cli: &Cli) -> anyhow::Result<i32> {
+    if !matches!(cli.command, Command::Build(_)) {
+        manifesto::catalog::activate(&catalog_dirs(cli)).map_err(anyhow::Error::msg)?;
+    }
     match &cli.command {
         Command::Build(a) => cli::build::run(a),
         Command::Diff(a) => cli::diff::run(a),

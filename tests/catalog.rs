@@ -33,7 +33,34 @@ fn rendered_catalogs_build_like_kustomize_in_both_layouts() {
             .args(&["catalog", "render", "-o", "repo", "--layout", layout])
             .run()
             .status(0);
-        let dirs = kustomization_dirs(&ran.dir.join("repo"));
+        let repo = ran.dir.join("repo");
+        // Sealed Secrets installs from its release manifest by URL: manifesto reads it from
+        // the cache offline; kubectl builds a copy where a local stand-in replaces the URL.
+        let cache = ran.dir.join("cache");
+        assert_eq!(
+            common::seed_remote_cache(&cache, &repo),
+            1,
+            "one release manifest"
+        );
+        let ss = repo.join("sealed-secrets/operator/overlays/v0.40.0");
+        let remote = common::manifesto_build_offline(&ss, &cache);
+        assert_eq!(common::localize_remote_manifests(&repo), 1);
+        assert_eq!(
+            remote,
+            kubectl(&ss),
+            "the remote manifest read as kubectl reads a file"
+        );
+        for (needle, why) in [
+            ("namespace: sealed-secrets\n", "moved into its namespace"),
+            ("kind: CustomResourceDefinition", "the CRD comes with it"),
+        ] {
+            assert!(remote.contains(needle), "{why}:\n{remote}");
+        }
+        assert!(
+            !remote.contains("runAsUser: 1001"),
+            "the pod securityContext OpenShift's restricted SCC refuses is removed:\n{remote}"
+        );
+        let dirs = kustomization_dirs(&repo);
         assert!(dirs.len() > 90, "{layout}: only {} folders", dirs.len());
         for d in &dirs {
             assert_eq!(ours(d), kubectl(d), "{layout}: {}", d.display());
@@ -41,7 +68,7 @@ fn rendered_catalogs_build_like_kustomize_in_both_layouts() {
         let es = ours(&ran.dir.join("repo/ibm-eventstreams/operator/overlays/v3.5"));
         assert!(es.contains("channel: v3.5"), "{es}");
         assert_eq!(
-            es.contains("startingCSV: ibm-eventstreams.v3.5.0"),
+            es.contains("startingCSV: ibm-eventstreams.v3.5.2"),
             layout == "eda",
             "{es}"
         );
@@ -122,7 +149,7 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
     let current = ours(&dir.join("ibm-eventstreams/operator/overlays"));
     assert!(
         current.contains("channel: v3.5")
-            && current.contains("startingCSV: ibm-eventstreams.v3.5.0"),
+            && current.contains("startingCSV: ibm-eventstreams.v3.5.2"),
         "{current}"
     );
     assert_eq!(
@@ -132,14 +159,14 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
 
     // A channel the catalog does not know yet: refused, then allowed with a CSV.
     let before = snapshot(&dir);
-    let out = bump(&dir, &["ibm-eventstreams", "v3.7", "--repo", "."]);
+    let out = bump(&dir, &["ibm-eventstreams", "v14.0", "--repo", "."]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a known channel"));
     let out = bump(
         &dir,
         &[
             "ibm-eventstreams",
-            "v3.7",
+            "v14.0",
             "--repo",
             ".",
             "--allow-unknown-channel",
@@ -154,12 +181,12 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
         &dir,
         &[
             "ibm-eventstreams",
-            "v3.7",
+            "v14.0",
             "--repo",
             ".",
             "--allow-unknown-channel",
             "--csv",
-            "ibm-mq.v3.7.0",
+            "ibm-mq.v14.0.0",
         ],
     );
     assert_eq!(out.status.code(), Some(2));
@@ -169,12 +196,12 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
         &dir,
         &[
             "ibm-eventstreams",
-            "v3.7",
+            "v14.0",
             "--repo",
             ".",
             "--allow-unknown-channel",
             "--csv",
-            "ibm-eventstreams.v3.7.1",
+            "ibm-eventstreams.v14.0.1",
         ],
     );
     assert!(
@@ -184,7 +211,7 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
     );
     let built = ours(&dir.join("ibm-eventstreams/operator/overlays"));
     assert!(
-        built.contains("channel: v3.7") && built.contains("startingCSV: ibm-eventstreams.v3.7.1"),
+        built.contains("channel: v14.0") && built.contains("startingCSV: ibm-eventstreams.v14.0.1"),
         "{built}"
     );
     assert_eq!(
@@ -274,8 +301,11 @@ fn bump_refusals_name_the_problem_and_change_nothing() {
     let dir = t.dir.clone();
     let before = snapshot(&dir);
     let cases: [(&[&str], &str); 4] = [
-        (&["ibm-mq", "v3.2"], "several folders hold a Subscription"),
-        (&["ibm-mqq", "v3.2"], "did you mean ibm-mq"),
+        (
+            &["ibm-mq", "v3.2-sc2"],
+            "several folders hold a Subscription",
+        ),
+        (&["ibm-mqq", "v3.2-sc2"], "did you mean ibm-mq"),
         (
             &["strimzi", "stable"],
             "no Subscription for package strimzi-kafka-operator",
@@ -289,22 +319,22 @@ fn bump_refusals_name_the_problem_and_change_nothing() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
     assert_eq!(snapshot(&dir), before);
-    let out = bump(&dir, &["ibm-mq", "v3.2", "--path", "b/ibm-mq"]);
+    let out = bump(&dir, &["ibm-mq", "v3.2-sc2", "--path", "b/ibm-mq"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        dir.join("b/ibm-mq/overlays/v3.2/p.yaml").exists()
-            && !dir.join("a/ibm-mq/overlays/v3.2").exists()
+        dir.join("b/ibm-mq/overlays/v3.2-sc2/p.yaml").exists()
+            && !dir.join("a/ibm-mq/overlays/v3.2-sc2").exists()
     );
     std::fs::write(
         dir.join("a/ibm-mq/base/sub.yaml"),
         format!("{sub}  broken: [ibm-mq\n"),
     )
     .unwrap();
-    let out = bump(&dir, &["ibm-mq", "v3.2", "--path", "b/ibm-mq"]);
+    let out = bump(&dir, &["ibm-mq", "v3.2-sc2", "--path", "b/ibm-mq"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("a/ibm-mq/base/sub.yaml"),
@@ -388,7 +418,7 @@ fn bump_in_an_eda_gitops_catalog_style_repo_with_bases_and_pinned_csv() {
         );
     let dir = t.dir.clone();
     let before = snapshot(&dir);
-    let out = bump(&dir, &["ibm-eventstreams", "v3.3"]);
+    let out = bump(&dir, &["ibm-eventstreams", "v3.4"]);
     assert!(
         out.status.success(),
         "{}",
@@ -405,20 +435,20 @@ fn bump_in_an_eda_gitops_catalog_style_repo_with_bases_and_pinned_csv() {
             after["cp4i-operators/event-streams/operator/overlays/kustomization.yaml"].clone()
         )
         .unwrap(),
-        "bases:  \n  - ./v3.3"
+        "bases:  \n  - ./v3.4"
     );
     let new_patch = String::from_utf8(
-        after["cp4i-operators/event-streams/operator/overlays/v3.3/patch-channel.yaml"].clone(),
+        after["cp4i-operators/event-streams/operator/overlays/v3.4/patch-channel.yaml"].clone(),
     )
     .unwrap();
     assert_eq!(
         new_patch,
-        "- op: replace\n  path: /spec/channel\n  value: v3.3\n- op: replace\n  path: /spec/startingCSV\n  value: ibm-eventstreams.v3.3.2"
+        "- op: replace\n  path: /spec/channel\n  value: v3.4\n- op: replace\n  path: /spec/startingCSV\n  value: ibm-eventstreams.v3.4.0"
     );
     let d = dir.join("cp4i-operators/event-streams/operator/overlays");
     let built = ours(&d);
     assert!(
-        built.contains("channel: v3.3") && built.contains("startingCSV: ibm-eventstreams.v3.3.2"),
+        built.contains("channel: v3.4") && built.contains("startingCSV: ibm-eventstreams.v3.4.0"),
         "{built}"
     );
     assert_eq!(built, kubectl(&d));

@@ -241,7 +241,7 @@ fn catalog_bump_survives_kills() {
         "catalog",
         "bump",
         "strimzi",
-        "strimzi-0.43.x",
+        "strimzi-0.47.x",
         "--repo",
         "repo",
     ];
@@ -251,7 +251,7 @@ fn catalog_bump_survives_kills() {
         .unwrap();
     let shown = String::from_utf8_lossy(&channels.stdout).into_owned();
     assert!(
-        shown.contains("strimzi-0.43.x"),
+        shown.contains("strimzi-0.47.x"),
         "channel list changed:\n{shown}"
     );
     crash_rounds(&Scenario {

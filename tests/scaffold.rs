@@ -19,6 +19,8 @@ fn cert() -> String {
 
 /// Builds every kustomization in the tree with both renderers; returns all objects' kinds.
 fn build_everything(root: &Path) -> Vec<String> {
+    // kubectl would fetch the release manifests; both build a local stand-in instead.
+    common::localize_remote_manifests(root);
     let mut kinds = Vec::new();
     let mut n = 0;
     for e in walkdir::WalkDir::new(root)
@@ -105,7 +107,7 @@ fn strimzi_variant_builds_like_kustomize() {
             "type: strimzi\n    name: es-demo",
         )
         .replace(
-            "    - name: ibm-eventstreams\n      channel: v3.6\n",
+            "    - name: ibm-eventstreams\n      channel: v12.3\n",
             "    - name: strimzi\n      channel: stable\n    - name: apicurio-registry\n",
         )
         .replace(
@@ -293,8 +295,8 @@ fn bad_specs_are_reported_together_with_lines_and_paths() {
             "      consumes: [itemz]\n      produces: [item.inventory]",
         )
         .replace(
-            "    - name: ibm-mq\n      channel: v3.2",
-            "    - name: ibm-mqq\n      channel: v3.2",
+            "    - name: ibm-mq\n      channel: v3.9",
+            "    - name: ibm-mqq\n      channel: v3.9",
         )
         .replace(
             "    - name: openshift-gitops\n      channel: latest",
@@ -373,39 +375,209 @@ fn init_and_schema() {
     assert_eq!(v["properties"]["kind"]["enum"][0], "Solution");
 }
 
+/// Runs manifesto in `dir`.
+fn manifesto_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
 #[test]
-fn catalog_bump_updates_the_solution_spec_in_place() {
-    let t = Test::new().args(&[
+fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
+    // A repo on Event Streams v3.7 (ES 11.7) moves to v12.3.
+    let spec = EXAMPLE.replace("      channel: v12.3", "      channel: v3.7");
+    let t = Test::new().file("repo/solution.yaml", &spec).args(&[
         "scaffold",
-        "--example",
-        "realtime-inventory",
+        "-f",
+        "repo/solution.yaml",
         "--out",
         "repo",
+        "--cert",
+        &cert(),
     ]);
     let dir = t.dir.clone();
-    let ran = t.run().status(0);
-    std::fs::write(dir.join("repo/solution.yaml"), EXAMPLE).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
-        .args([
+    let _ran = t.run().status(0);
+    let repo = dir.join("repo");
+    let before = snapshot(&repo);
+
+    // The spec's channel, the bootstrap pointer, the README's operator line and the
+    // license the catalog gives v12.3 change; nothing else does.
+    let out = manifesto_in(
+        &repo,
+        &[
             "catalog",
             "bump",
             "ibm-eventstreams",
-            "v3.5",
-            "--repo",
-            "repo",
-        ])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
+            "v12.3",
+            "--dry-run",
+            "--cert",
+            &cert(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "a dry run with changes exits 1");
+    assert_eq!(snapshot(&repo), before, "a dry run writes nothing");
+    let out = manifesto_in(
+        &repo,
+        &[
+            "catalog",
+            "bump",
+            "ibm-eventstreams",
+            "v12.3",
+            "--cert",
+            &cert(),
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let spec = std::fs::read_to_string(dir.join("repo/solution.yaml")).unwrap();
+    let after = snapshot(&repo);
     assert_eq!(
-        spec,
-        EXAMPLE.replace("      channel: v3.6", "      channel: v3.5")
+        changed_files(&before, &after),
+        [
+            ".manifesto-scaffold.json",
+            "README.md",
+            "bootstrap/operators/ibm-eventstreams/kustomization.yaml",
+            "environments/base/services/backbone/backbone.yaml",
+            "solution.yaml",
+        ],
+        "only what the channel decides may change"
     );
-    drop(ran);
+    assert!(added_files(&before, &after).is_empty());
+    let text = |p: &str| String::from_utf8(after[p].clone()).unwrap();
+    assert_eq!(text("solution.yaml"), EXAMPLE, "one line of the spec");
+    let line_diff = |p: &str| -> Vec<(String, String)> {
+        let (b, a) = (String::from_utf8(before[p].clone()).unwrap(), text(p));
+        assert_eq!(b.lines().count(), a.lines().count(), "{p}");
+        b.lines()
+            .zip(a.lines())
+            .filter(|(x, y)| x != y)
+            .map(|(x, y)| (x.to_string(), y.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        line_diff("bootstrap/operators/ibm-eventstreams/kustomization.yaml"),
+        [(
+            "- ../../../catalog/ibm-eventstreams/operator/overlays/v3.7".to_string(),
+            "- ../../../catalog/ibm-eventstreams/operator/overlays/v12.3".to_string()
+        )]
+    );
+    assert_eq!(
+        line_diff("environments/base/services/backbone/backbone.yaml"),
+        [(
+            "    license: L-AUKS-FKVXVL".to_string(),
+            "    license: L-CYBH-K48BZQ".to_string()
+        )],
+        "Event Automation's license for Event Streams 11.8 and later"
+    );
+
+    // IBM MQ v3.9 -> v4.0-sc2 (MQ 10.0): the QueueManager's version and license follow.
+    let before = after;
+    let out = manifesto_in(
+        &repo,
+        &["catalog", "bump", "ibm-mq", "v4.0-sc2", "--cert", &cert()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = snapshot(&repo);
+    let qm = String::from_utf8(after["environments/base/services/mq/qm-warehouse.yaml"].clone())
+        .unwrap();
+    assert!(
+        qm.contains("version: 10.0.0.0-r2") && qm.contains("license: L-UMVX-XYNRAD"),
+        "{qm}"
+    );
+    assert_eq!(
+        changed_files(&before, &after),
+        [
+            ".manifesto-scaffold.json",
+            "README.md",
+            "bootstrap/operators/ibm-mq/kustomization.yaml",
+            "environments/base/services/mq/qm-warehouse.yaml",
+            "solution.yaml",
+        ]
+    );
+
+    // Everything still builds byte-identically with kubectl, and a scaffold run afterwards
+    // finds nothing to do: the state file knows what the bump wrote.
+    let again = manifesto_in(&repo, &["scaffold", "--cert", &cert()]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        snapshot(&repo),
+        after,
+        "scaffold after bump changes nothing"
+    );
+    let copy = dir.join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for (p, b) in &after {
+        let f = copy.join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, b).unwrap();
+    }
+    build_everything(&copy);
+
+    // A file the bump must change but the user edited: refused, nothing written; --force
+    // overwrites it.
+    let backbone = repo.join("environments/base/services/backbone/backbone.yaml");
+    let edited = std::fs::read_to_string(&backbone).unwrap() + "# tuned by hand\n";
+    std::fs::write(&backbone, &edited).unwrap();
+    let before = snapshot(&repo);
+    let out = manifesto_in(
+        &repo,
+        &[
+            "catalog",
+            "bump",
+            "ibm-eventstreams",
+            "v12.3",
+            "--cert",
+            &cert(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("backbone.yaml") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&repo), before, "a refused bump writes nothing");
+    let out = manifesto_in(
+        &repo,
+        &[
+            "catalog",
+            "bump",
+            "ibm-eventstreams",
+            "v12.3",
+            "--cert",
+            &cert(),
+            "--force",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !std::fs::read_to_string(&backbone)
+            .unwrap()
+            .contains("tuned by hand")
+    );
+
+    // A channel the catalog does not list: refused with where to add it.
+    let out = manifesto_in(&repo, &["catalog", "bump", "ibm-eventstreams", "v99.0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("catalog/operators/ibm-eventstreams.yaml"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -426,8 +426,25 @@ fn replace_list_item(text: &str, line: usize, new: &str) -> String {
     out
 }
 
-/// Updates `channel:` of the operator's entry under `operators:` in a solution spec.
-fn bump_solution(text: &str, op: &Operator, channel: &str) -> Option<String> {
+/// Whether a solution spec lists the operator under `spec.operators`.
+pub fn solution_lists(text: &str, op: &Operator) -> bool {
+    yaml::parse_one(text).ok().is_some_and(|v| {
+        v.get("spec")
+            .and_then(|s| s.get("operators"))
+            .and_then(Value::as_array)
+            .is_some_and(|ops| {
+                ops.iter().any(|o| {
+                    let n = yaml::str_at(o, &["name"]);
+                    n == op.name || (op.is_olm() && n == op.package)
+                })
+            })
+    })
+}
+
+/// Updates `channel:` of the operator's entry under `operators:` in a solution spec, or adds
+/// it under the entry's `name:` when the entry had none (it was on the default channel).
+/// `None` when the entry is already on the channel or the spec has no entry for it.
+pub fn bump_solution(text: &str, op: &Operator, channel: &str) -> Option<String> {
     let v: Value = yaml::parse_one(text).ok()?;
     let ops = v
         .get("spec")
@@ -438,7 +455,11 @@ fn bump_solution(text: &str, op: &Operator, channel: &str) -> Option<String> {
         let n = yaml::str_at(o, &["name"]);
         n == op.name || n == op.package
     })?;
-    if yaml::str_at(entry, &["channel"]) == channel {
+    let current = match yaml::str_at(entry, &["channel"]) {
+        "" => op.default_channel.as_str(),
+        c => c,
+    };
+    if current == channel {
         return None;
     }
     let lines: Vec<&str> = text.lines().collect();
@@ -470,7 +491,21 @@ fn bump_solution(text: &str, op: &Operator, channel: &str) -> Option<String> {
         }
         j += 1;
     }
-    None
+    // No `channel:` in the entry: add one after its `name:`, at the same indentation.
+    let indent = " ".repeat(item_indent);
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let quoted = replace_line_value("channel: x", 0, channel);
+    let mut out = String::with_capacity(text.len() + 32);
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        out.push_str(l);
+        if i == start {
+            if !l.ends_with('\n') {
+                out.push_str(eol);
+            }
+            out.push_str(&format!("{indent}{}{eol}", quoted.trim_end()));
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -7,10 +7,6 @@ pub const OPERATORS: &[(&str, &str)] = &[
         include_str!("../../catalog/operators/advanced-cluster-security.yaml"),
     ),
     (
-        "amq-broker.yaml",
-        include_str!("../../catalog/operators/amq-broker.yaml"),
-    ),
-    (
         "amq-streams.yaml",
         include_str!("../../catalog/operators/amq-streams.yaml"),
     ),
@@ -39,24 +35,12 @@ pub const OPERATORS: &[(&str, &str)] = &[
         include_str!("../../catalog/operators/grafana.yaml"),
     ),
     (
-        "ibm-apiconnect.yaml",
-        include_str!("../../catalog/operators/ibm-apiconnect.yaml"),
-    ),
-    (
-        "ibm-common-services.yaml",
-        include_str!("../../catalog/operators/ibm-common-services.yaml"),
-    ),
-    (
         "ibm-eventendpointmanagement.yaml",
         include_str!("../../catalog/operators/ibm-eventendpointmanagement.yaml"),
     ),
     (
         "ibm-eventstreams.yaml",
         include_str!("../../catalog/operators/ibm-eventstreams.yaml"),
-    ),
-    (
-        "ibm-integration-platform-navigator.yaml",
-        include_str!("../../catalog/operators/ibm-integration-platform-navigator.yaml"),
     ),
     (
         "ibm-mq.yaml",
@@ -73,14 +57,6 @@ pub const OPERATORS: &[(&str, &str)] = &[
     (
         "openshift-serverless.yaml",
         include_str!("../../catalog/operators/openshift-serverless.yaml"),
-    ),
-    (
-        "openshift-virtualization.yaml",
-        include_str!("../../catalog/operators/openshift-virtualization.yaml"),
-    ),
-    (
-        "prometheus.yaml",
-        include_str!("../../catalog/operators/prometheus.yaml"),
     ),
     (
         "sealed-secrets.yaml",

@@ -1,156 +1,121 @@
 //! Operator catalog: the built-in operator data (package, source, install mode, channels,
-//! provided APIs), lookups with suggestions, and the invariants the data must keep.
-//! Pure library: never prints, never touches the filesystem except through callers.
+//! the APIs each channel serves, operand defaults, the source of every fact), local catalog
+//! folders that add or replace entries, lookups with suggestions, and the invariants every
+//! entry must keep. Never prints; reads files only in `load_dir`.
 
 pub mod bump;
 mod data;
+pub mod import;
 pub mod render;
 
+mod model;
+
+pub use model::{
+    Api, Channel, Install, InstallMode, Operand, Operator, Origin, Source, valid_reference,
+};
+
 use crate::yaml::{self, Value};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Channel {
-    pub name: String,
-    pub csv: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Api {
-    pub group: String,
-    pub version: String,
-    pub kinds: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstallMode {
-    /// The operator watches every namespace (OperatorGroup without target namespaces).
-    AllNamespaces,
-    /// The operator watches its own namespace only.
-    OwnNamespace,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Operator {
-    pub name: String,
-    pub display_name: String,
-    pub package: String,
-    pub csv_prefix: String,
-    pub source: String,
-    pub source_namespace: String,
-    pub install_mode: InstallMode,
-    pub namespace: String,
-    pub default_channel: String,
-    pub channels: Vec<Channel>,
-    pub provides: Vec<Api>,
-    /// The data file it came from.
-    pub file: String,
-}
-
-impl Operator {
-    pub fn channel(&self, name: &str) -> Option<&Channel> {
-        self.channels.iter().find(|c| c.name == name)
-    }
-
-    /// A CSV name belongs to this package when it reads `<prefix>.v<semver>`.
-    pub fn csv_belongs(&self, csv: &str) -> bool {
-        csv.strip_prefix(&format!("{}.v", self.csv_prefix))
-            .is_some_and(is_semver)
-    }
-
-    pub fn provides_kind(&self, group: &str, kind: &str) -> bool {
-        self.provides
-            .iter()
-            .any(|a| a.group == group && a.kinds.iter().any(|k| k == kind))
-    }
-}
-
-fn is_semver(s: &str) -> bool {
-    let core = s.split(['-', '+']).next().unwrap_or("");
-    let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-}
-
-fn parse_operator(file: &str, text: &str) -> Result<Operator, String> {
-    let v = yaml::parse_one(text).map_err(|e| format!("catalog/operators/{file}: {e}"))?;
-    let s = |k: &str| -> Result<String, String> {
-        v.get(k)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| format!("catalog/operators/{file}: missing field {k}"))
-    };
-    let package = s("package")?;
-    let channels = v
-        .get("channels")
-        .and_then(Value::as_array)
-        .ok_or_else(|| format!("catalog/operators/{file}: missing channels"))?
-        .iter()
-        .map(|c| Channel {
-            name: yaml::str_at(c, &["name"]).to_string(),
-            csv: c.get("csv").and_then(Value::as_str).map(str::to_string),
-        })
-        .collect();
-    let provides = v
-        .get("provides")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|a| Api {
-            group: yaml::str_at(a, &["group"]).to_string(),
-            version: yaml::str_at(a, &["version"]).to_string(),
-            kinds: a
-                .get("kinds")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|k| k.as_str().map(str::to_string))
-                .collect(),
-        })
-        .collect();
-    let install_mode = match s("installMode")?.as_str() {
-        "AllNamespaces" => InstallMode::AllNamespaces,
-        "OwnNamespace" => InstallMode::OwnNamespace,
-        other => {
-            return Err(format!(
-                "catalog/operators/{file}: unknown installMode {other}"
-            ));
-        }
-    };
-    Ok(Operator {
-        name: s("name")?,
-        display_name: s("displayName")?,
-        csv_prefix: v
-            .get("csvPrefix")
-            .and_then(Value::as_str)
-            .unwrap_or(&package)
-            .to_string(),
-        package,
-        source: s("source")?,
-        source_namespace: s("sourceNamespace")?,
-        install_mode,
-        namespace: s("namespace")?,
-        default_channel: s("defaultChannel")?,
-        channels,
-        provides,
-        file: format!("catalog/operators/{file}"),
-    })
-}
-
-/// Every built-in operator, sorted by name. The data is checked by the test suite; a
-/// broken file is a build-time bug, so it panics with the file named.
-pub fn operators() -> &'static [Operator] {
+fn builtin() -> &'static [Operator] {
     static ALL: OnceLock<Vec<Operator>> = OnceLock::new();
     ALL.get_or_init(|| {
         let mut v: Vec<Operator> = data::OPERATORS
             .iter()
-            .map(|(f, t)| parse_operator(f, t).unwrap_or_else(|e| panic!("built-in catalog: {e}")))
+            .map(|(f, t)| {
+                model::parse(&format!("catalog/operators/{f}"), t, Origin::BuiltIn)
+                    .unwrap_or_else(|e| panic!("built-in catalog: {e}"))
+            })
             .collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v
     })
+}
+
+/// The catalog in use: the built-in one, or what [`activate`] made of it and local folders.
+static ACTIVE: OnceLock<Vec<Operator>> = OnceLock::new();
+
+/// Every operator of the catalog in use, sorted by name. The built-in data is checked by the
+/// test suite; a broken built-in file is a build-time bug, so it panics with the file named.
+pub fn operators() -> &'static [Operator] {
+    ACTIVE.get().map(Vec::as_slice).unwrap_or_else(builtin)
+}
+
+/// Reads the operator files of a local catalog folder (`DIR/operators/*.yaml`), sorted.
+/// A folder without `operators/` holds none. This is the catalog's one filesystem read.
+pub fn load_dir(dir: &Path) -> Result<Vec<Operator>, String> {
+    let ops_dir = dir.join("operators");
+    if !ops_dir.is_dir() {
+        return Err(format!(
+            "{}: no operators/ folder (a local catalog holds operators/<name>.yaml)",
+            dir.display()
+        ));
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&ops_dir)
+        .map_err(|e| format!("{}: {e}", ops_dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml") && p.is_file())
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let bytes = crate::write::read_regular(&f, crate::write::MAX_INPUT)
+            .map_err(|e| format!("{}: {e}", f.display()))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", f.display()))?;
+        out.push(model::parse(
+            &f.display().to_string(),
+            &text,
+            Origin::Local,
+        )?);
+    }
+    Ok(out)
+}
+
+/// Parses one local entry and checks it as [`activate`] would (with the built-in entries
+/// beside it, so a clash of package names is found too).
+pub fn load_entry(file: &str, text: &str) -> Result<Operator, String> {
+    let op = model::parse(file, text, Origin::Local)?;
+    merged(vec![op.clone()])?;
+    Ok(op)
+}
+
+/// The built-in catalog with local entries added; a local entry replaces the built-in one of
+/// the same name. Every local entry must keep the same invariants as the built-in data.
+pub fn merged(local: Vec<Operator>) -> Result<Vec<Operator>, String> {
+    let mut all: Vec<Operator> = builtin().to_vec();
+    for op in local {
+        match all.iter_mut().find(|o| o.name == op.name) {
+            Some(slot) => *slot = op,
+            None => all.push(op),
+        }
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    // The built-in entries are checked by the test suite; report only the local ones.
+    let errs = check_where(&all, |o| o.origin == Origin::Local);
+    if errs.is_empty() {
+        Ok(all)
+    } else {
+        Err(errs.join("\n"))
+    }
+}
+
+/// Makes the built-in catalog plus these local folders the catalog in use, for the rest of
+/// the process. Called once by the command line before a command runs; later calls (and
+/// calls after the catalog was first read) keep the first.
+pub fn activate(dirs: &[PathBuf]) -> Result<(), String> {
+    if dirs.is_empty() {
+        return Ok(());
+    }
+    let mut local = Vec::new();
+    for d in dirs {
+        local.extend(load_dir(d)?);
+    }
+    let all = merged(local)?;
+    let _ = ACTIVE.set(all);
+    Ok(())
 }
 
 /// Built-in CatalogSource objects (file name, object), parsed once per process.
@@ -180,13 +145,14 @@ pub fn is_builtin_source(source: &str) -> bool {
 pub fn find(name: &str) -> Result<&'static Operator, String> {
     if let Some(op) = operators()
         .iter()
-        .find(|o| o.name == name || o.package == name)
+        .find(|o| o.name == name || (o.is_olm() && o.package == name))
     {
         return Ok(op);
     }
     let mut scored: Vec<(usize, &str)> = operators()
         .iter()
         .flat_map(|o| [o.name.as_str(), o.package.as_str()])
+        .filter(|n| !n.is_empty())
         .map(|n| (distance(name, n), n))
         .collect();
     scored.sort();
@@ -199,7 +165,9 @@ pub fn find(name: &str) -> Result<&'static Operator, String> {
         .collect();
     let partial: Vec<&str> = operators()
         .iter()
-        .filter(|o| name.len() >= 3 && (o.name.contains(name) || o.package.contains(name)))
+        .filter(|o| {
+            name.len() >= 3 && (o.name.contains(name) || (o.is_olm() && o.package.contains(name)))
+        })
         .map(|o| o.name.as_str())
         .collect();
     let mut suggestions: Vec<&str> = near;
@@ -249,19 +217,37 @@ const OPENSHIFT_SOURCES: [&str; 4] = [
     "redhat-marketplace",
 ];
 
-/// Problems with the built-in data; empty when every invariant holds.
+/// Problems with the catalog in use; empty when every invariant holds.
 pub fn check_invariants() -> Vec<String> {
+    check(operators())
+}
+
+/// The invariants of a catalog: names, channels, CSVs, API ranges, operand defaults, and
+/// a source behind every fact (see catalog/README.md).
+pub fn check(ops: &[Operator]) -> Vec<String> {
+    check_where(ops, |_| true)
+}
+
+fn check_where(ops: &[Operator], only: impl Fn(&Operator) -> bool) -> Vec<String> {
     let mut errs = Vec::new();
-    let ops = operators();
     for (i, o) in ops.iter().enumerate() {
+        if !only(o) {
+            continue;
+        }
         let at = &o.file;
         if ops[..i].iter().any(|p| p.name == o.name) {
             errs.push(format!("{at}: duplicate name {}", o.name));
         }
-        if ops[..i].iter().any(|p| p.package == o.package) {
+        if o.is_olm()
+            && ops
+                .iter()
+                .enumerate()
+                .any(|(k, p)| k != i && p.is_olm() && p.package == o.package)
+        {
             errs.push(format!("{at}: duplicate package {}", o.package));
         }
-        if format!("{}.yaml", o.name) != o.file.rsplit('/').next().unwrap_or("") {
+        let stem = o.file.rsplit('/').next().unwrap_or("");
+        if format!("{}.yaml", o.name) != stem && format!("{}.yml", o.name) != stem {
             errs.push(format!("{at}: file name must be <name>.yaml"));
         }
         if o.channel(&o.default_channel).is_none() {
@@ -270,12 +256,12 @@ pub fn check_invariants() -> Vec<String> {
                 o.default_channel
             ));
         }
+        if o.channels.is_empty() {
+            errs.push(format!("{at}: lists no channels"));
+        }
         for (j, c) in o.channels.iter().enumerate() {
-            if c.name.is_empty() || c.name.contains('/') || c.name.contains(char::is_whitespace) {
-                errs.push(format!(
-                    "{at}: channel name {:?} cannot be a folder name",
-                    c.name
-                ));
+            if let Err(e) = crate::names::olm_channel(&c.name) {
+                errs.push(format!("{at}: channel {:?}: {e}", c.name));
             }
             if o.channels[..j].iter().any(|d| d.name == c.name) {
                 errs.push(format!("{at}: duplicate channel {}", c.name));
@@ -288,6 +274,19 @@ pub fn check_invariants() -> Vec<String> {
                     o.csv_prefix
                 ));
             }
+            if let Some(f) = &c.follows {
+                match o.channel(f) {
+                    None => errs.push(format!(
+                        "{at}: channel {} follows {f}, which is not among the channels",
+                        c.name
+                    )),
+                    Some(t) if t.follows.is_some() => errs.push(format!(
+                        "{at}: channel {} follows {f}, itself a moving channel",
+                        c.name
+                    )),
+                    _ => {}
+                }
+            }
         }
         if o.provides.is_empty() {
             errs.push(format!("{at}: provides no APIs"));
@@ -299,9 +298,75 @@ pub fn check_invariants() -> Vec<String> {
                     a.group
                 ));
             }
+            for c in [&a.since, &a.until].into_iter().flatten() {
+                if o.channel(c).is_none() {
+                    errs.push(format!(
+                        "{at}: API {}: channel {c} is not among the channels",
+                        a.api_version()
+                    ));
+                }
+            }
         }
-        if !OPENSHIFT_SOURCES.contains(&o.source.as_str()) && !is_builtin_source(&o.source) {
-            errs.push(format!("{at}: source {} is neither an OpenShift default catalog nor a built-in CatalogSource", o.source));
+        for d in &o.operands {
+            if o.channel(&d.channel).is_none() {
+                errs.push(format!(
+                    "{at}: operand defaults for channel {}, which is not among the channels",
+                    d.channel
+                ));
+            }
+        }
+        match &o.install {
+            Install::Olm => {
+                let known_source =
+                    OPENSHIFT_SOURCES.contains(&o.source.as_str()) || is_builtin_source(&o.source);
+                if o.origin == Origin::BuiltIn && !known_source {
+                    errs.push(format!("{at}: source {} is neither an OpenShift default catalog nor a built-in CatalogSource", o.source));
+                }
+                if crate::names::dns_subdomain(&o.package).is_err() {
+                    errs.push(format!("{at}: package {:?} is not a valid name", o.package));
+                }
+            }
+            Install::Manifest { url, .. } => {
+                if !url.starts_with("https://") || !url.contains("{channel}") {
+                    errs.push(format!(
+                        "{at}: manifest url must be an https:// address holding {{channel}}"
+                    ));
+                }
+            }
+        }
+        let facts = o.facts();
+        for s in &o.sources {
+            // A local entry may cite the cluster it was imported from; the built-in data
+            // only public sources a reviewer can read.
+            let from_cluster = o.origin == Origin::Local
+                && s.reference
+                    .strip_prefix("cluster:")
+                    .is_some_and(|r| r.split('/').count() == 2 && !r.contains(char::is_whitespace));
+            if !valid_reference(&s.reference) && !from_cluster {
+                errs.push(format!(
+                    "{at}: source {:?} is neither an https:// address nor github:OWNER/REPO@COMMIT:PATH",
+                    s.reference
+                ));
+            }
+            if s.says.trim().is_empty() {
+                errs.push(format!("{at}: source {} says nothing", s.reference));
+            }
+            if s.backs.is_empty() {
+                errs.push(format!("{at}: source {} backs no fact", s.reference));
+            }
+            for b in &s.backs {
+                if !facts.contains(b) {
+                    errs.push(format!(
+                        "{at}: source {} backs {b:?}, which is not a fact of this entry",
+                        s.reference
+                    ));
+                }
+            }
+        }
+        for f in &facts {
+            if !o.sources.iter().any(|s| s.backs.contains(f)) {
+                errs.push(format!("{at}: no source backs {f:?}"));
+            }
         }
     }
     errs
@@ -314,7 +379,7 @@ mod tests {
     #[test]
     fn built_in_data_keeps_its_invariants() {
         assert_eq!(check_invariants(), Vec::<String>::new());
-        assert!(operators().len() >= 22);
+        assert!(operators().len() >= 16);
     }
 
     #[test]

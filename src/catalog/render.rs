@@ -96,8 +96,48 @@ pub fn overlay_files(op: &Operator, dir: &str, channel: &str, csv: Option<&str>)
     ]
 }
 
+/// A manifest entry: the base holds its namespace; each channel's overlay adds the release
+/// manifest by URL (a kustomize remote resource), moves it into the namespace and applies
+/// the entry's patches.
+fn manifest_files(op: &Operator, root: &str, patches: &[Value]) -> Vec<File> {
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": op.namespace}});
+    let mut files = vec![
+        (format!("{root}/base/namespace.yaml"), yaml::to_yaml(&ns)),
+        (
+            format!("{root}/base/kustomization.yaml"),
+            yaml::to_yaml(&kustomization(&["namespace.yaml"], None)),
+        ),
+    ];
+    for ch in &op.channels {
+        let url = op.manifest_url(&ch.name).unwrap_or_default();
+        let mut k = kustomization(&["../../base", url.as_str()], None);
+        k.as_object_mut()
+            .expect("object")
+            .insert("namespace".into(), json!(op.namespace));
+        if !patches.is_empty() {
+            k["patches"] = Value::Array(patches.to_vec());
+        }
+        files.push((
+            format!("{root}/overlays/{}/kustomization.yaml", ch.name),
+            yaml::to_yaml(&k),
+        ));
+    }
+    files
+}
+
 pub fn operator_files(op: &Operator, layout: Layout) -> Vec<File> {
     let root = format!("{}/operator", op.name);
+    if let super::Install::Manifest { patches, .. } = &op.install {
+        let mut files = manifest_files(op, &root, patches);
+        if layout == Layout::Eda {
+            let current = kustomization(&[op.default_channel.as_str()], None);
+            files.push((
+                format!("{root}/overlays/kustomization.yaml"),
+                yaml::to_yaml(&current),
+            ));
+        }
+        return files;
+    }
     let mut files = Vec::new();
     let mut base_res = Vec::new();
     if needs_own_namespace(op) {

@@ -2,7 +2,7 @@
 //! bump an operator's channel in any catalog repo (dry-run prints the diff).
 
 use anyhow::{Context, Result, bail};
-use manifesto::catalog::{self, bump, render};
+use manifesto::catalog::{self, bump, import, render};
 use manifesto::write;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,7 +70,65 @@ pub enum Cmd {
         /// Print the diff and write nothing
         #[arg(long)]
         dry_run: bool,
+        /// In a scaffolded repo: the sealing certificate, when the spec names none (without
+        /// it the SealedSecrets are left as they are)
+        #[arg(long)]
+        cert: Option<PathBuf>,
+        /// In a scaffolded repo: the templates it was scaffolded with, if not the built-in ones
+        #[arg(long)]
+        templates: Option<PathBuf>,
+        /// In a scaffolded repo: overwrite generated files edited since the last scaffold
+        #[arg(long)]
+        force: bool,
     },
+    /// Write a local catalog entry (DIR/operators/<name>.yaml) from a cluster's PackageManifest
+    Import {
+        /// The OLM package, as the cluster's PackageManifest names it
+        package: String,
+        /// The entry's catalog name [default: the package]
+        #[arg(long)]
+        name: Option<String>,
+        /// Where the Subscription goes [default: openshift-operators for an operator that
+        /// watches all namespaces, else the package name]
+        #[arg(long)]
+        namespace: Option<String>,
+        /// The local catalog folder to write into
+        #[arg(short = 'o', long = "out", default_value = "catalog")]
+        out: PathBuf,
+        /// The namespace of the cluster's CatalogSources
+        #[arg(long, default_value = "openshift-marketplace")]
+        marketplace: String,
+        /// Overwrite an existing entry
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        cluster: super::cluster::ClusterArgs,
+    },
+    /// Compare the catalog (built-in and local) and a repo's Subscriptions with the cluster's
+    /// PackageManifests: channels it does not offer, CSVs no longer current (exit 1: findings)
+    Check {
+        /// The repo whose Subscriptions (every kustomization, built) are checked too
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        /// The namespace of the cluster's CatalogSources
+        #[arg(long, default_value = "openshift-marketplace")]
+        marketplace: String,
+        #[command(flatten)]
+        cluster: super::cluster::ClusterArgs,
+    },
+}
+
+impl Cmd {
+    /// The repo whose own `catalog/` folder extends the catalog for this command.
+    pub fn repo(&self) -> &Path {
+        match self {
+            Cmd::Bump { repo, .. } => repo,
+            Cmd::Check {
+                repo: Some(repo), ..
+            } => repo,
+            _ => Path::new("."),
+        }
+    }
 }
 
 pub fn run(cmd: &Cmd) -> Result<i32> {
@@ -95,6 +153,9 @@ pub fn run(cmd: &Cmd) -> Result<i32> {
             path,
             allow_unknown_channel,
             dry_run,
+            cert,
+            templates,
+            force,
         } => bump_cmd(
             operator,
             channel,
@@ -102,9 +163,195 @@ pub fn run(cmd: &Cmd) -> Result<i32> {
             repo,
             path.as_deref(),
             *allow_unknown_channel,
-            *dry_run,
+            &SolutionFlags {
+                cert: cert.as_deref(),
+                templates: templates.as_deref(),
+                force: *force,
+                dry_run: *dry_run,
+            },
         ),
+        Cmd::Import {
+            package,
+            name,
+            namespace,
+            out,
+            marketplace,
+            force,
+            cluster,
+        } => import_cmd(
+            package,
+            name.as_deref(),
+            namespace.as_deref(),
+            out,
+            marketplace,
+            *force,
+            cluster,
+        ),
+        Cmd::Check {
+            repo,
+            marketplace,
+            cluster,
+        } => check_cmd(repo.as_deref(), marketplace, cluster),
     }
+}
+
+fn package_manifests() -> manifesto::cluster::requests::ApiResource {
+    manifesto::cluster::requests::ApiResource {
+        group: import::GROUP.into(),
+        version: import::VERSION.into(),
+        kind: "PackageManifest".into(),
+        plural: "packagemanifests".into(),
+        namespaced: true,
+        listable: true,
+    }
+}
+
+fn import_cmd(
+    package: &str,
+    name: Option<&str>,
+    namespace: Option<&str>,
+    out: &Path,
+    marketplace: &str,
+    force: bool,
+    cluster: &super::cluster::ClusterArgs,
+) -> Result<i32> {
+    manifesto::names::dns_subdomain(package)
+        .map_err(|e| anyhow::anyhow!("package {package:?}: {e}"))?;
+    let name = name.unwrap_or(package);
+    manifesto::names::dns_label(name, 63).map_err(|e| anyhow::anyhow!("--name {name:?}: {e}"))?;
+    let rel = format!("operators/{name}.yaml");
+    let target = write::safe_join(out, &rel)?;
+    if target.exists() && !force {
+        bail!(
+            "{}: exists; use --force to replace it with what the cluster says",
+            target.display()
+        );
+    }
+    let c = super::cluster::connect(cluster)?;
+    let pm = c
+        .get_object(&package_manifests(), marketplace, package)?
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the cluster has no PackageManifest {package} in {marketplace} (is its CatalogSource installed?)"
+            )
+        })?;
+    let text = import::entry_from(&pm, name, namespace.unwrap_or(""))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // What is written must load as a catalog entry, with the same checks as every other.
+    let op =
+        catalog::load_entry(&target.display().to_string(), &text).map_err(anyhow::Error::msg)?;
+    let mut plan = write::Plan::new(out);
+    plan.add(&rel, text.as_bytes())?;
+    plan.commit()?;
+    super::outln!(
+        "wrote {} ({} channels, default {})",
+        target.display(),
+        op.channels.len(),
+        op.default_channel
+    )?;
+    Ok(0)
+}
+
+fn check_cmd(
+    repo: Option<&Path>,
+    marketplace: &str,
+    cluster: &super::cluster::ClusterArgs,
+) -> Result<i32> {
+    let c = super::cluster::connect(cluster)?;
+    let pms = c.list(&[(package_manifests(), Some(marketplace.to_string()))])?;
+    let by_pkg = |pkg: &str| {
+        pms.iter().find(|p| {
+            let n = manifesto::yaml::str_at(p, &["status", "packageName"]);
+            n == pkg || (n.is_empty() && manifesto::yaml::str_at(p, &["metadata", "name"]) == pkg)
+        })
+    };
+    let mut findings = Vec::new();
+    for op in catalog::operators().iter().filter(|o| o.is_olm()) {
+        match by_pkg(&op.package) {
+            None => findings.push(format!(
+                "{}: package {} is not offered by the cluster",
+                op.file, op.package
+            )),
+            Some(pm) => findings.extend(
+                import::compare(op, pm)
+                    .into_iter()
+                    .map(|f| format!("{}: {}: {f}", op.file, op.name)),
+            ),
+        }
+    }
+    if let Some(root) = repo {
+        for (file, sub) in repo_subscriptions(root)? {
+            let pkg = manifesto::yaml::str_at(&sub, &["spec", "name"]);
+            let channel = manifesto::yaml::str_at(&sub, &["spec", "channel"]);
+            let csv = manifesto::yaml::str_at(&sub, &["spec", "startingCSV"]);
+            match by_pkg(pkg) {
+                None => findings.push(format!(
+                    "{file}: Subscription to {pkg}: the cluster offers no such package"
+                )),
+                Some(pm) => findings.extend(
+                    import::compare_subscription(channel, csv, pm)
+                        .into_iter()
+                        .map(|f| format!("{file}: {f}")),
+                ),
+            }
+        }
+    }
+    for f in &findings {
+        super::outln!("{f}")?;
+    }
+    eprintln!(
+        "{} finding(s) against {} PackageManifest(s)",
+        findings.len(),
+        pms.len()
+    );
+    Ok(if findings.is_empty() { 0 } else { 1 })
+}
+
+/// The Subscriptions every kustomization of a repo renders (offline), with the folder.
+fn repo_subscriptions(root: &Path) -> Result<Vec<(String, manifesto::yaml::Value)>> {
+    use manifesto::kustomize::{load::fs::RealFs, target};
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for e in walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".git")
+        .flatten()
+    {
+        let n = e.file_name().to_string_lossy();
+        if !matches!(
+            n.as_ref(),
+            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+        ) {
+            continue;
+        }
+        let dir = e.path().parent().unwrap_or(root);
+        let opts = target::BuildOptions {
+            remote: manifesto::kustomize::load::remote::Settings {
+                cache_dir: None,
+                offline: true,
+            },
+            ..Default::default()
+        };
+        let built = target::build(&RealFs, dir, &opts)
+            .map_err(|err| anyhow::anyhow!("{}: {err}", dir.display()))?;
+        for r in &built.resources {
+            let obj = &r.obj;
+            if manifesto::yaml::str_at(obj, &["kind"]) == "Subscription"
+                && manifesto::yaml::str_at(obj, &["apiVersion"])
+                    .starts_with("operators.coreos.com/")
+            {
+                let key = (
+                    dir.display().to_string(),
+                    manifesto::yaml::str_at(obj, &["spec", "name"]).to_string(),
+                );
+                if seen.insert(key) {
+                    out.push((dir.display().to_string(), obj.clone()));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn list(format: ListFormat) -> Result<i32> {
@@ -270,6 +517,72 @@ fn read_repo(root: &Path) -> Result<bump::Repo> {
     Ok(repo)
 }
 
+/// What a bump in a scaffolded solution repo needs beyond the catalog bump's flags.
+pub struct SolutionFlags<'a> {
+    pub cert: Option<&'a Path>,
+    pub templates: Option<&'a Path>,
+    pub force: bool,
+    pub dry_run: bool,
+}
+
+/// A repo `scaffold` wrote: the spec is the source of truth. Edit its channel, then generate
+/// the repo again from it, so that the operator's overlay pointer and everything made from
+/// the channel (API versions, operand versions and licenses) move with it, through the same
+/// checks as a scaffold run: files edited since are kept unless `--force`.
+fn bump_solution_repo(
+    op: &catalog::Operator,
+    channel: &str,
+    csv: Option<&str>,
+    root: &Path,
+    spec_path: &Path,
+    flags: &SolutionFlags,
+) -> Result<i32> {
+    if csv.is_some() {
+        bail!(
+            "{}: --csv pins a CSV in a catalog repo; a scaffolded repo follows the channel's head (drop --csv)",
+            root.display()
+        );
+    }
+    if op.channel(channel).is_none() {
+        let known: Vec<&str> = op.channels.iter().map(|c| c.name.as_str()).collect();
+        bail!(
+            "{}: channel {channel:?} is not a known channel of {} ({}); a scaffolded repo needs the channel in the catalog: add it to a local entry, catalog/operators/{}.yaml in the repo (see `manifesto catalog show {}`)",
+            root.display(),
+            op.name,
+            known.join(", "),
+            op.name,
+            op.name
+        );
+    }
+    let text = super::read_text(spec_path)?;
+    let new_spec = bump::bump_solution(&text, op, channel);
+    if !bump::solution_lists(&text, op) {
+        bail!(
+            "{}: the solution spec has no operator {} under spec.operators",
+            spec_path.display(),
+            op.name
+        );
+    }
+    let spec_text = new_spec.clone().unwrap_or_else(|| text.clone());
+    let (files, fingerprint) = super::scaffold::generate_from(
+        &spec_text,
+        &spec_path.display().to_string(),
+        root,
+        flags.cert,
+        flags.templates,
+    )?;
+    let opts = super::scaffold::ApplyOptions {
+        dry_run: flags.dry_run,
+        force: flags.force,
+        reseal: false,
+        keep_unlisted: true,
+    };
+    let extra = new_spec
+        .map(|t| vec![("solution.yaml".to_string(), t)])
+        .unwrap_or_default();
+    super::scaffold::apply(root, files, &fingerprint, &opts, extra)
+}
+
 fn bump_cmd(
     operator: &str,
     channel: &str,
@@ -277,8 +590,9 @@ fn bump_cmd(
     root: &Path,
     path: Option<&str>,
     allow_unknown_channel: bool,
-    dry_run: bool,
+    extra: &SolutionFlags,
 ) -> Result<i32> {
+    let dry_run = extra.dry_run;
     let op = catalog::find(operator).map_err(anyhow::Error::msg)?;
     // The channel becomes a folder name and a YAML value: refuse what could be neither.
     manifesto::names::olm_channel(channel)
@@ -293,6 +607,10 @@ fn bump_cmd(
         );
     }
     super::finish_interrupted(root, dry_run, "bump")?;
+    let spec_path = root.join("solution.yaml");
+    if super::scaffold::is_scaffolded(root) && spec_path.is_file() {
+        return bump_solution_repo(op, channel, csv, root, &spec_path, extra);
+    }
     let repo = read_repo(root)?;
     let req = bump::Request {
         op,

@@ -177,12 +177,48 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
             (t, a.file.display().to_string(), dir)
         }
     };
-    let sol = match spec::parse(&text) {
+    let (files, fingerprint) = generate_from(
+        &text,
+        &origin,
+        &base_dir,
+        a.cert.as_deref(),
+        a.templates.as_deref(),
+    )?;
+    let opts = ApplyOptions {
+        dry_run: a.dry_run,
+        force: a.force,
+        reseal: a.reseal,
+        keep_unlisted: false,
+    };
+    apply(&a.out, files, &fingerprint, &opts, Vec::new())
+}
+
+/// How [`apply`] writes.
+pub struct ApplyOptions {
+    pub dry_run: bool,
+    pub force: bool,
+    pub reseal: bool,
+    /// Keep the state of files generated before but not this time (a bump regenerating
+    /// without the certificate leaves the SealedSecrets as they are, still tracked).
+    pub keep_unlisted: bool,
+}
+
+/// Parses a spec's text and generates the repo's files; `origin` names the spec in errors,
+/// `base_dir` is where its relative paths (certificate, secret files) start. Returns the
+/// files and the certificate's fingerprint (empty without one).
+pub fn generate_from(
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+    cert: Option<&Path>,
+    templates: Option<&Path>,
+) -> Result<(Vec<File>, String)> {
+    let sol = match spec::parse(text) {
         Ok(s) => s,
         Err(diags) => {
             let lines: Vec<String> = diags
                 .iter()
-                .map(|d| d.clone().in_file(origin.clone()).render())
+                .map(|d| d.clone().in_file(origin.to_string()).render())
                 .collect();
             bail!(
                 "{} problem(s) in the solution spec:\n{}",
@@ -191,7 +227,7 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
             );
         }
     };
-    let cert_path = a.cert.clone().or_else(|| {
+    let cert_path = cert.map(Path::to_path_buf).or_else(|| {
         sol.spec
             .sealing
             .certificate
@@ -224,7 +260,7 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
         Ok(random_value(k.generate.unwrap_or(24) as usize))
     };
     let opts = scaffold::Options {
-        templates: a.templates.as_deref(),
+        templates,
         cert: cert.as_ref(),
         resolve: &resolve,
     };
@@ -232,7 +268,12 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
     for w in &generated.warnings {
         eprintln!("warning: {w}");
     }
-    apply(&a.out, generated.files, &fingerprint, a)
+    Ok((generated.files, fingerprint))
+}
+
+/// Whether `dir` is a repo `scaffold` wrote (it holds the state file).
+pub fn is_scaffolded(dir: &Path) -> bool {
+    dir.join(STATE_FILE).is_file()
 }
 
 /// Names that may sit in a folder before its first scaffold: the spec, its schema and the
@@ -254,7 +295,15 @@ fn expected_before_scaffold(name: &str) -> bool {
 
 /// Decides file by file what to write, refuses to clobber edited files, then writes all of
 /// it (and the state file) as one plan, so a run killed at any point is finished by the next.
-fn apply(out: &Path, files: Vec<File>, fingerprint: &str, a: &ScaffoldArgs) -> Result<i32> {
+/// `extra` files (path, content) are written in the same plan but are not generated ones
+/// (`catalog bump` passes the edited spec).
+pub fn apply(
+    out: &Path,
+    files: Vec<File>,
+    fingerprint: &str,
+    a: &ApplyOptions,
+    extra: Vec<(String, String)>,
+) -> Result<i32> {
     super::finish_interrupted(out, a.dry_run, "scaffold")?;
     let state_path = out.join(STATE_FILE);
     if !state_path.exists() && out.is_dir() && !a.force {
@@ -318,6 +367,19 @@ fn apply(out: &Path, files: Vec<File>, fingerprint: &str, a: &ScaffoldArgs) -> R
             _ => writes.push((f.path.clone(), existing.clone(), content.clone())),
         }
         recorded.insert(f.path, sha(&content));
+    }
+    if a.keep_unlisted {
+        for (path, hash) in &state.files {
+            if !recorded.contains_key(path) && write::safe_join(out, path)?.is_file() {
+                recorded.insert(path.clone(), hash.clone());
+            }
+        }
+    }
+    for (path, content) in extra {
+        let existing = std::fs::read_to_string(write::safe_join(out, &path)?).ok();
+        if existing.as_deref() != Some(content.as_str()) {
+            writes.push((path, existing, content));
+        }
     }
     if !conflicts.is_empty() {
         bail!(

@@ -136,6 +136,18 @@ impl Gen<'_> {
     }
 }
 
+/// The chosen operator (and its channel) that serves a kind; the spec checks guarantee one.
+fn serving<'a>(
+    ops: &'a [(&'static catalog::Operator, String)],
+    group: &str,
+    kind: &str,
+) -> Result<(&'static catalog::Operator, &'a str), String> {
+    ops.iter()
+        .find(|(o, _)| o.provides_kind(group, kind))
+        .map(|(o, c)| (*o, c.as_str()))
+        .ok_or_else(|| format!("spec.operators: no operator serving {group} {kind}"))
+}
+
 fn bootstrap_service(b: &super::spec::EventBackbone) -> String {
     format!("{}-kafka-bootstrap:9093", b.name)
 }
@@ -216,13 +228,50 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             .schema_registry
             .as_ref()
             .is_some_and(|r| r.r#type == "eventstreams");
-        let bb = json!({
-            "name": b.name, "replicas": b.replicas,
-            "version": b.version.clone().unwrap_or_else(|| "11.6.0".into()),
-            "license": b.license.clone().unwrap_or_else(|| "L-KCVZ-JL5CRM".into()),
-            "use": b.r#use.clone().unwrap_or_else(|| "CloudPakForIntegrationNonProduction".into()),
-            "kafka_version": b.kafka_version.clone().unwrap_or_else(|| "3.9.0".into()),
-        });
+        let main_kind = if es { "EventStreams" } else { "Kafka" };
+        let (op, channel) = serving(&ops, group, main_kind)?;
+        let mut api = Map::new();
+        for kind in [
+            main_kind,
+            "KafkaNodePool",
+            "KafkaTopic",
+            "KafkaUser",
+            "KafkaConnect",
+            "KafkaConnector",
+        ] {
+            if let Some(v) = op.api_version_for(channel, group, kind) {
+                api.insert(kind.into(), json!(v));
+            }
+        }
+        let defaults = op.operand(channel);
+        // Operand defaults come from the catalog entry of the channel in use; a spec value wins.
+        let pick = |given: &Option<String>,
+                    default: Option<&String>,
+                    field: &str|
+         -> Result<String, String> {
+            given.clone().or_else(|| default.cloned()).ok_or_else(|| {
+                format!(
+                    "spec.eventBackbone.{field}: the catalog has no default for {} channel {channel}; set it in the spec",
+                    op.name
+                )
+            })
+        };
+        let kafka_version = pick(
+            &b.kafka_version,
+            defaults.and_then(|d| d.kafka_version.as_ref()),
+            "kafkaVersion",
+        )?;
+        let bb = if es {
+            json!({
+                "name": b.name, "replicas": b.replicas,
+                "version": pick(&b.version, defaults.and_then(|d| d.version.as_ref()), "version")?,
+                "license": pick(&b.license, defaults.and_then(|d| d.license.as_ref()), "license")?,
+                "use": pick(&b.r#use, defaults.and_then(|d| d.license_use.as_ref()), "use")?,
+                "kafka_version": kafka_version,
+            })
+        } else {
+            json!({"name": b.name, "replicas": b.replicas, "kafka_version": kafka_version})
+        };
         let template = if es {
             "eventstreams.yaml.j2"
         } else {
@@ -231,11 +280,11 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
         let backbone = vec![(
             "backbone".to_string(),
             template,
-            json!({"b": bb, "storage": storage, "registry": registry}),
+            json!({"b": bb, "storage": storage, "registry": registry, "api": api}),
         )];
         g.service_folder(&mut services, "backbone", "1", backbone)?;
         let common = |key: &str, item: Value| {
-            let mut c = json!({"b": bb, "group": group, "cluster_label": label});
+            let mut c = json!({"b": bb, "group": group, "cluster_label": label, "api": api});
             c[key] = item;
             c
         };
@@ -295,10 +344,32 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             .collect();
         g.service_folder(&mut services, "connectors", "3", connectors)?;
     }
+    let mq = if s.queue_managers.is_empty() {
+        None
+    } else {
+        Some(serving(&ops, "mq.ibm.com", "QueueManager")?)
+    };
     let qms = s
         .queue_managers
         .iter()
-        .map(|q| {
+        .enumerate()
+        .map(|(i, q)| -> Result<_, String> {
+            let (op, channel) = mq.expect("queue managers need the MQ operator");
+            let d = op.operand(channel);
+            let pick = |given: &Option<String>, default: Option<&String>, field: &str| {
+                given.clone().or_else(|| default.cloned()).ok_or_else(|| {
+                    format!(
+                        "spec.queueManagers[{i}].{field}: the catalog has no default for {} channel {channel}; set it in the spec",
+                        op.name
+                    )
+                })
+            };
+            let version = pick(&q.version, d.and_then(|d| d.version.as_ref()), "version")?;
+            let license = pick(&q.license, d.and_then(|d| d.license.as_ref()), "license")?;
+            let license_use = pick(&q.r#use, d.and_then(|d| d.license_use.as_ref()), "use")?;
+            let api = op
+                .api_version_for(channel, "mq.ibm.com", "QueueManager")
+                .unwrap_or_default();
             let mut mqsc = String::new();
             for queue in &q.queues {
                 mqsc.push_str(&format!("DEFINE QLOCAL('{}') MAXDEPTH({}) REPLACE\n", queue.name, queue.max_depth.unwrap_or(5000)));
@@ -306,11 +377,11 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             for ch in &q.channels {
                 mqsc.push_str(&format!("DEFINE CHANNEL('{}') CHLTYPE(SVRCONN) TRPTYPE(TCP) REPLACE\n", ch.name));
             }
-            let c = json!({"q": {"name": q.name, "version": q.version, "license": q.license, "use": q.r#use, "availability": q.availability},
-                "storage": q.storage.clone().unwrap_or_else(|| "2Gi".into()), "mqsc": mqsc});
-            (q.name.clone(), "queuemanager.yaml.j2", c)
+            let c = json!({"q": {"name": q.name, "version": version, "license": license, "use": license_use, "availability": q.availability},
+                "storage": q.storage.clone().unwrap_or_else(|| "2Gi".into()), "mqsc": mqsc, "api": api});
+            Ok((q.name.clone(), "queuemanager.yaml.j2", c))
         })
-        .collect();
+        .collect::<Result<Vec<_>, String>>()?;
     g.service_folder(&mut services, "mq", "1", qms)?;
     if let Some(r) = s
         .schema_registry

@@ -189,3 +189,98 @@ pub fn added_files(before: &Snapshot, after: &Snapshot) -> Vec<String> {
         .cloned()
         .collect()
 }
+
+/// The release manifest stand-in (fixtures/sealed-secrets/README.md): our objects plus the
+/// real SealedSecret CRD from ../shared/crds.
+#[allow(dead_code)]
+pub fn sealed_secrets_standin() -> String {
+    let crd = repo_root().join("../shared/crds/sealed-secrets/bitnami.com_sealedsecrets.yaml");
+    let crd = std::fs::read_to_string(&crd)
+        .unwrap_or_else(|e| panic!("{} is needed: {e}", crd.display()));
+    let ours = std::fs::read_to_string(
+        repo_root().join("fixtures/sealed-secrets/controller-standin.yaml"),
+    )
+    .unwrap();
+    format!("{ours}---\n{crd}")
+}
+
+/// The remote release manifests the kustomizations under `root` name (Sealed Secrets').
+#[allow(dead_code)]
+pub fn remote_manifests(root: &Path) -> Vec<String> {
+    let re = regex::Regex::new(
+        r"https://github\.com/bitnami/sealed-secrets/releases/download/[^/\s]+/controller\.yaml",
+    )
+    .unwrap();
+    let mut urls: Vec<String> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name() == "kustomization.yaml")
+        .flat_map(|e| {
+            let t = std::fs::read_to_string(e.path()).unwrap();
+            re.find_iter(&t)
+                .map(|m| m.as_str().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    urls.sort();
+    urls.dedup();
+    urls
+}
+
+/// Replaces each remote release manifest in the kustomizations under `root` by the stand-in,
+/// as `controller.yaml` beside the kustomization, so that kubectl kustomize (which would
+/// fetch it) can build the folder offline. Returns how many kustomizations changed.
+#[allow(dead_code)]
+pub fn localize_remote_manifests(root: &Path) -> usize {
+    let body = sealed_secrets_standin();
+    let mut n = 0;
+    for url in remote_manifests(root) {
+        for e in walkdir::WalkDir::new(root)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_name() == "kustomization.yaml")
+        {
+            let t = std::fs::read_to_string(e.path()).unwrap();
+            if t.contains(&url) {
+                std::fs::write(e.path(), t.replace(&url, "controller.yaml")).unwrap();
+                std::fs::write(e.path().parent().unwrap().join("controller.yaml"), &body).unwrap();
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Puts the stand-in into manifesto's remote-file cache (`MANIFESTO_CACHE_DIR`) under each
+/// remote manifest URL that the kustomizations under `root` name, so offline builds read it.
+#[allow(dead_code)]
+pub fn seed_remote_cache(cache: &Path, root: &Path) -> usize {
+    use sha2::Digest;
+    let body = sealed_secrets_standin();
+    let urls = remote_manifests(root);
+    for url in &urls {
+        let key: String = sha2::Sha256::digest(url.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let f = cache.join("files").join(&key[..32]);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, &body).unwrap();
+    }
+    urls.len()
+}
+
+/// What the library renders for DIR offline, remote targets read from `cache` only.
+#[allow(dead_code)]
+pub fn manifesto_build_offline(dir: &Path, cache: &Path) -> String {
+    let opts = manifesto::kustomize::target::BuildOptions {
+        remote: manifesto::kustomize::load::remote::Settings {
+            cache_dir: Some(cache.to_path_buf()),
+            offline: true,
+        },
+        ..Default::default()
+    };
+    manifesto::kustomize::target::build(&manifesto::kustomize::load::fs::RealFs, dir, &opts)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .to_yaml()
+}
