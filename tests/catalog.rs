@@ -454,3 +454,145 @@ fn bump_in_an_eda_gitops_catalog_style_repo_with_bases_and_pinned_csv() {
     assert_eq!(built, kubectl(&d));
     let _ = t.run();
 }
+
+/// A local entry replacing the built-in sealed-secrets one with a newer release listed.
+fn local_sealed_secrets() -> String {
+    let builtin =
+        std::fs::read_to_string(repo_root().join("catalog/operators/sealed-secrets.yaml")).unwrap();
+    builtin.replace(
+        "channels:\n- name: v0.40.0\n",
+        "channels:\n- name: v0.40.0\n- name: v0.41.0\n",
+    ) + "# added by the platform team\n"
+}
+
+fn with_source_for(entry: &str, fact: &str) -> String {
+    entry.replace(
+        "sources:\n",
+        &format!(
+            "sources:\n- ref: https://github.com/bitnami/sealed-secrets/releases/tag/v0.41.0\n  backs: ['{fact}']\n  says: release v0.41.0 publishes controller.yaml.\n"
+        ),
+    )
+}
+
+#[test]
+fn local_catalog_entries_add_and_replace_built_in_ones_under_the_same_checks() {
+    let entry = local_sealed_secrets();
+    // Without a source for the new channel the entry is refused, naming file and fact.
+    let ran = Test::new()
+        .file("catalog/operators/sealed-secrets.yaml", &entry)
+        .args(&["catalog", "show", "sealed-secrets"])
+        .run()
+        .status(2)
+        .stderr_has("catalog/operators/sealed-secrets.yaml")
+        .stderr_has("no source backs \"channel v0.41.0\"");
+    drop(ran);
+    let good = with_source_for(&entry, "channel v0.41.0");
+    let ran = Test::new()
+        .file("catalog/operators/sealed-secrets.yaml", &good)
+        .file(
+            "catalog/operators/typo.yaml",
+            "name: typo\ndisplayName: x\npackage: typo\nsource: redhat-operators\nnamespace: typo\ndefaultChannel: a\nchanels: []\nprovides: []\nsources: []\n",
+        )
+        .args(&["catalog", "list"])
+        .run()
+        .status(2)
+        .stderr_has("catalog/operators/typo.yaml")
+        .stderr_has("unknown field `chanels`");
+    drop(ran);
+    let ran = Test::new()
+        .file("catalog/operators/sealed-secrets.yaml", &good)
+        .args(&["catalog", "show", "sealed-secrets"])
+        .run()
+        .status(0);
+    assert!(ran.stdout().contains("v0.41.0"), "{}", ran.stdout());
+    // The same folder given with --catalog.
+    let dir = ran.dir.clone();
+    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args([
+            "--catalog",
+            "catalog",
+            "catalog",
+            "render",
+            "-o",
+            "out",
+            "--operator",
+            "sealed-secrets",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url41 =
+        "https://github.com/bitnami/sealed-secrets/releases/download/v0.41.0/controller.yaml";
+    let k = std::fs::read_to_string(
+        dir.join("out/sealed-secrets/operator/overlays/v0.41.0/kustomization.yaml"),
+    )
+    .unwrap();
+    assert!(k.contains(url41), "{k}");
+}
+
+#[test]
+fn bump_moves_a_manifest_entry_to_another_release() {
+    let ran = Test::new()
+        .args(&[
+            "catalog",
+            "render",
+            "-o",
+            "repo",
+            "--operator",
+            "sealed-secrets",
+            "--layout",
+            "eda",
+        ])
+        .run()
+        .status(0);
+    let dir = ran.dir.join("repo");
+    std::fs::create_dir_all(dir.join("catalog/operators")).unwrap();
+    std::fs::write(
+        dir.join("catalog/operators/sealed-secrets.yaml"),
+        with_source_for(&local_sealed_secrets(), "channel v0.41.0"),
+    )
+    .unwrap();
+    let before = snapshot(&dir);
+    let out = bump(&dir, &["sealed-secrets", "v0.41.0"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = snapshot(&dir);
+    assert_eq!(
+        added_files(&before, &after),
+        ["sealed-secrets/operator/overlays/v0.41.0/kustomization.yaml"]
+    );
+    assert_eq!(
+        changed_files(&before, &after),
+        ["sealed-secrets/operator/overlays/kustomization.yaml"],
+        "the eda pointer moves"
+    );
+    let old = String::from_utf8(
+        before["sealed-secrets/operator/overlays/v0.40.0/kustomization.yaml"].clone(),
+    )
+    .unwrap();
+    let new = String::from_utf8(
+        after["sealed-secrets/operator/overlays/v0.41.0/kustomization.yaml"].clone(),
+    )
+    .unwrap();
+    assert_eq!(
+        new,
+        old.replace("/v0.40.0/", "/v0.41.0/"),
+        "only the release tag"
+    );
+    assert_eq!(old.lines().filter(|l| l.contains("v0.40.0")).count(), 1);
+    // Both tools build the moved overlay alike (the manifest from a local stand-in).
+    common::localize_remote_manifests(&dir);
+    let d = dir.join("sealed-secrets/operator/overlays");
+    assert_eq!(ours(&d), kubectl(&d));
+    // --csv means nothing for a release manifest.
+    let out = bump(&dir, &["sealed-secrets", "v0.40.0", "--csv", "x.v1.0.0"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -231,6 +231,9 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Vec<Change>, String> {
             known.join(", ")
         ));
     }
+    if let super::Install::Manifest { url, .. } = &op.install {
+        return plan_manifest(repo, req, url);
+    }
     if let Some(csv) = req.csv
         && !op.csv_belongs(csv)
     {
@@ -357,6 +360,20 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Vec<Change>, String> {
             req.channel.to_string()
         }
     };
+    finish(repo, req, &overlays, &names, &target, changes)
+}
+
+/// The changes every bump ends with: the eda layout's "current version" pointer and the
+/// solution spec's channel.
+fn finish(
+    repo: &Repo,
+    req: &Request,
+    overlays: &str,
+    names: &[String],
+    target: &str,
+    mut changes: Vec<Change>,
+) -> Result<Vec<Change>, String> {
+    let op = req.op;
     // The "current version" pointer of the eda layout.
     let pointer = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
         .iter()
@@ -373,7 +390,7 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Vec<Change>, String> {
             let v = unquote(item.split(" #").next().unwrap_or("").trim());
             let bare = v.trim_start_matches("./").trim_end_matches('/');
             if names.iter().any(|n| n == bare) && bare != target {
-                let new = v.replace(bare, &target);
+                let new = v.replace(bare, target);
                 after = replace_list_item(&after, i, &new);
             }
         }
@@ -395,6 +412,126 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Vec<Change>, String> {
         });
     }
     Ok(changes)
+}
+
+/// A manifest entry: its overlays name the release manifest by URL, the channel (a release
+/// tag) inside it. Finds the overlays by that URL, then moves to the channel's overlay or
+/// copies the nearest one with the URL's tag replaced.
+fn plan_manifest(repo: &Repo, req: &Request, template: &str) -> Result<Vec<Change>, String> {
+    if req.csv.is_some() {
+        return Err(format!(
+            "{} installs from a release manifest: it has no CSV (drop --csv)",
+            req.op.name
+        ));
+    }
+    let (prefix, suffix) = template
+        .split_once("{channel}")
+        .ok_or_else(|| format!("{}: manifest url holds no {{channel}}", req.op.file))?;
+    // (overlay folder, its kustomization file, line, tag) for each URL use.
+    let mut uses: Vec<(String, String, usize, String)> = Vec::new();
+    for (path, text) in repo.iter().filter(|(p, _)| is_kustomization(p)) {
+        for (i, l) in text.lines().enumerate() {
+            let Some(at) = l.find(prefix) else { continue };
+            let rest = &l[at + prefix.len()..];
+            let Some(end) = rest.find(suffix) else {
+                continue;
+            };
+            let tag = &rest[..end];
+            if !tag.is_empty() && !tag.contains('/') {
+                uses.push((dir_of(path).to_string(), path.clone(), i, tag.to_string()));
+            }
+        }
+    }
+    let mut op_dirs: Vec<String> = uses
+        .iter()
+        .filter_map(|(d, _, _, _)| {
+            d.rsplit_once("/overlays/")
+                .map(|(o, _)| o.to_string())
+                .or_else(|| d.strip_prefix("overlays/").map(|_| String::new()))
+        })
+        .collect();
+    op_dirs.sort();
+    op_dirs.dedup();
+    if let Some(p) = req.path {
+        let p = p.trim_end_matches('/');
+        op_dirs.retain(|d| d == p || d.trim_end_matches("/operator") == p);
+    }
+    let op_dir = match op_dirs.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            return Err(format!(
+                "no overlay in this repo installs {} from {prefix}...{suffix}",
+                req.op.name
+            ));
+        }
+        many => {
+            return Err(format!(
+                "several folders install {}: {}; choose one with --path",
+                req.op.name,
+                many.join(", ")
+            ));
+        }
+    };
+    let overlays = if op_dir.is_empty() {
+        "overlays/".to_string()
+    } else {
+        format!("{op_dir}/overlays/")
+    };
+    let names = overlay_names(repo, &overlays);
+    let in_overlays: Vec<&(String, String, usize, String)> = uses
+        .iter()
+        .filter(|(d, _, _, _)| d.strip_prefix(&overlays).is_some_and(|n| !n.contains('/')))
+        .collect();
+    let mut changes = Vec::new();
+    let existing = in_overlays
+        .iter()
+        .find(|(_, _, _, tag)| tag == req.channel)
+        .map(|(d, _, _, _)| d[overlays.len()..].to_string());
+    let target = match existing {
+        Some(name) => name,
+        None => {
+            let with_url: Vec<String> = in_overlays
+                .iter()
+                .map(|(d, _, _, _)| d[overlays.len()..].to_string())
+                .collect();
+            let Some(src) = nearest(&with_url, req.channel) else {
+                return Err(format!(
+                    "no overlay under {overlays} names the release manifest"
+                ));
+            };
+            let src_dir = format!("{overlays}{src}");
+            let new_dir = format!("{overlays}{}", req.channel);
+            if repo.keys().any(|k| k.starts_with(&format!("{new_dir}/"))) {
+                return Err(format!(
+                    "{new_dir} exists but does not install {}; move it away or choose --path",
+                    req.channel
+                ));
+            }
+            for (k, text) in repo
+                .iter()
+                .filter(|(k, _)| k.starts_with(&format!("{src_dir}/")))
+            {
+                let old_tag = in_overlays
+                    .iter()
+                    .find(|(_, f, _, _)| f == k)
+                    .map(|(_, _, _, t)| t.clone());
+                let t = match old_tag {
+                    Some(tag) => text.replace(
+                        &format!("{prefix}{tag}{suffix}"),
+                        &format!("{prefix}{}{suffix}", req.channel),
+                    ),
+                    None => text.clone(),
+                };
+                changes.push(Change {
+                    path: format!("{new_dir}/{}", &k[src_dir.len() + 1..]),
+                    before: None,
+                    after: t,
+                });
+            }
+            req.channel.to_string()
+        }
+    };
+    finish(repo, req, &overlays, &names, &target, changes)
 }
 
 fn replace_list_item(text: &str, line: usize, new: &str) -> String {

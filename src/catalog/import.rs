@@ -109,17 +109,28 @@ pub fn entry_from(pm: &Value, name: &str, namespace: &str) -> Result<String, Str
             "package {package}: the PackageManifest lists no channels"
         ));
     }
+    // A channel follows another with the same head and a more specific name (more digit
+    // groups): `stable` and `strimzi-1.x` lead to `strimzi-0.51.x` and `strimzi-1.2.x`.
+    let groups = |n: &str| {
+        n.split(|c: char| !c.is_ascii_digit())
+            .filter(|p| !p.is_empty())
+            .count()
+    };
     let moving = |c: &PmChannel| -> Option<String> {
-        if c.name.chars().any(|x| x.is_ascii_digit()) {
-            return None;
-        }
         chans
             .iter()
             .filter(|o| {
-                o.name != c.name && o.csv == c.csv && o.name.chars().any(|x| x.is_ascii_digit())
+                o.name != c.name
+                    && !c.csv.is_empty()
+                    && o.csv == c.csv
+                    && groups(o.name) > groups(c.name)
+            })
+            .max_by(|a, b| {
+                groups(a.name)
+                    .cmp(&groups(b.name))
+                    .then(version_order(a.name, b.name))
             })
             .map(|o| o.name.to_string())
-            .max_by(|a, b| version_order(a, b))
     };
     let mut versioned: Vec<&PmChannel> = chans.iter().filter(|c| moving(c).is_none()).collect();
     versioned.sort_by(|a, b| version_order(a.name, b.name));
@@ -248,7 +259,14 @@ pub fn entry_from(pm: &Value, name: &str, namespace: &str) -> Result<String, Str
         "backs": backs,
         "says": format!("the PackageManifest {package} of CatalogSource {src} (written by manifesto catalog import); review before relying on it"),
     }]);
-    Ok(yaml::to_yaml(&entry))
+    // Field by field, so the file reads in the catalog's order (the writer sorts keys).
+    let mut text = String::new();
+    for (k, v) in entry.as_object().expect("object") {
+        let mut one = serde_json::Map::new();
+        one.insert(k.clone(), v.clone());
+        text.push_str(&yaml::to_yaml(&Value::Object(one)));
+    }
+    Ok(text)
 }
 
 /// How a catalog entry differs from the cluster's PackageManifest of its package.

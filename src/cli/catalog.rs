@@ -217,7 +217,16 @@ fn import_cmd(
 ) -> Result<i32> {
     manifesto::names::dns_subdomain(package)
         .map_err(|e| anyhow::anyhow!("package {package:?}: {e}"))?;
-    let name = name.unwrap_or(package);
+    // An entry for the same package keeps its name, so the import replaces it.
+    let known = catalog::operators()
+        .iter()
+        .find(|o| o.is_olm() && o.package == package)
+        .map(|o| o.name.clone());
+    let name = name
+        .map(str::to_string)
+        .or(known)
+        .unwrap_or_else(|| package.to_string());
+    let name = name.as_str();
     manifesto::names::dns_label(name, 63).map_err(|e| anyhow::anyhow!("--name {name:?}: {e}"))?;
     let rel = format!("operators/{name}.yaml");
     let target = write::safe_join(out, &rel)?;
