@@ -89,22 +89,24 @@ fn main() -> ExitCode {
 /// folder of the repo the command works on when it holds `operators/`.
 fn catalog_dirs(cli: &Cli) -> Vec<std::path::PathBuf> {
     use std::path::{Path, PathBuf};
-    let root: Option<PathBuf> = match &cli.command {
-        Command::Scaffold(a) => Some(
+    let roots: Vec<PathBuf> = match &cli.command {
+        Command::Scaffold(a) => vec![
             a.file
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."))
                 .to_path_buf(),
-        ),
-        Command::Lint(a) => Some(a.path.clone()),
-        Command::Catalog(c) => Some(c.repo().to_path_buf()),
-        _ => None,
+            a.out.clone(),
+        ],
+        Command::Lint(a) => vec![a.path.clone()],
+        Command::Catalog(c) => vec![c.repo().to_path_buf()],
+        _ => Vec::new(),
     };
     let mut dirs = cli.catalog.clone();
-    if let Some(r) = root {
+    for r in roots {
         let own = r.join("catalog");
-        if own.join("operators").is_dir() && !dirs.contains(&own) {
+        let canon = |p: &Path| std::fs::canonicalize(p).ok();
+        if own.join("operators").is_dir() && !dirs.iter().any(|d| canon(d) == canon(&own)) {
             dirs.push(own);
         }
     }

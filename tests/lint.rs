@@ -335,6 +335,25 @@ fn everything_manifesto_generates_lints_clean() {
         "--out",
         "realtime-inventory",
     ]);
+    // Strimzi 1.x serves kafka.strimzi.io/v1 only: the scaffold writes v1 on that channel,
+    // and the v1 CRDs of ../shared/crds/strimzi-1.x must accept it.
+    let v1_spec = include_str!("../templates/examples/minimal.yaml").replace(
+        "    - name: strimzi\n",
+        "    - name: strimzi\n      channel: strimzi-1.2.x\n",
+    );
+    std::fs::write(t.dir.join("strimzi-1.yaml"), v1_spec).unwrap();
+    run(&["scaffold", "-f", "strimzi-1.yaml", "--out", "strimzi-1"]);
+    let kafka = std::fs::read_to_string(
+        t.dir
+            .join("strimzi-1/environments/base/services/backbone/backbone.yaml"),
+    )
+    .unwrap();
+    assert!(
+        kafka.contains("apiVersion: kafka.strimzi.io/v1\nkind: Kafka\n")
+            && kafka.contains("apiVersion: kafka.strimzi.io/v1\nkind: KafkaNodePool\n")
+            && !kafka.contains("v1beta2"),
+        "{kafka}"
+    );
     run(&["catalog", "render", "--layout", "cop", "-o", "catalog-cop"]);
     run(&["catalog", "render", "--layout", "eda", "-o", "catalog-eda"]);
     // IBM publishes no CRDs in ../shared/crds: those kinds have no schema to check, and
@@ -361,6 +380,7 @@ fn everything_manifesto_generates_lints_clean() {
     }
     for name in [
         "minimal",
+        "strimzi-1",
         "realtime-inventory",
         "catalog-cop",
         "catalog-eda",
@@ -368,7 +388,9 @@ fn everything_manifesto_generates_lints_clean() {
         // The Sealed Secrets release manifest comes from the cache (no network here).
         let cache = t.dir.join("cache");
         assert!(
-            common::seed_remote_cache(&cache, &t.dir.join(name)) > 0 || name == "minimal",
+            common::seed_remote_cache(&cache, &t.dir.join(name)) > 0
+                || name.starts_with("minimal")
+                || name == "strimzi-1",
             "{name} installs Sealed Secrets from its release manifest"
         );
         let cache = cache.to_string_lossy().into_owned();

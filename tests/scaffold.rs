@@ -572,12 +572,54 @@ fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
             .contains("tuned by hand")
     );
 
-    // A channel the catalog does not list: refused with where to add it.
-    let out = manifesto_in(&repo, &["catalog", "bump", "ibm-eventstreams", "v99.0"]);
+    // A channel the catalog does not list: refused with where to add it; added there (a
+    // local entry, with its source), the bump goes through.
+    let out = manifesto_in(&repo, &["catalog", "bump", "ibm-eventstreams", "v12.4"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("catalog/operators/ibm-eventstreams.yaml"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let builtin =
+        std::fs::read_to_string(repo_root().join("catalog/operators/ibm-eventstreams.yaml"))
+            .unwrap();
+    let local = builtin
+        .replace("- name: v13.0\n", "- name: v12.4\n- name: v13.0\n")
+        .replace("until: v12.3", "until: v12.4")
+        .replace(
+            "operands:\n",
+            "operands:\n- channel: v12.4\n  version: latest\n  license: L-CYBH-K48BZQ\n  use: EventAutomationNonProduction\n",
+        )
+        .replace(
+            "sources:\n",
+            "sources:\n- ref: https://example.com/event-streams/12.4/release-notes\n  backs: ['channel v12.4', 'operand v12.4']\n  says: the platform team's record of the v12.4 channel.\n",
+        );
+    std::fs::create_dir_all(repo.join("catalog/operators")).unwrap();
+    std::fs::write(repo.join("catalog/operators/ibm-eventstreams.yaml"), local).unwrap();
+    let out = manifesto_in(
+        &repo,
+        &[
+            "catalog",
+            "bump",
+            "ibm-eventstreams",
+            "v12.4",
+            "--cert",
+            &cert(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pointer = std::fs::read_to_string(
+        repo.join("bootstrap/operators/ibm-eventstreams/kustomization.yaml"),
+    )
+    .unwrap();
+    assert!(pointer.contains("overlays/v12.4"), "{pointer}");
+    assert!(
+        repo.join("catalog/ibm-eventstreams/operator/overlays/v12.4/patch-channel.yaml")
+            .is_file()
     );
 }

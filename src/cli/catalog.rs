@@ -371,6 +371,7 @@ fn list(format: ListFormat) -> Result<i32> {
             .map(|o| {
                 serde_json::json!({"name": o.name, "displayName": o.display_name, "package": o.package,
                     "source": o.source, "namespace": o.namespace, "defaultChannel": o.default_channel,
+                    "file": o.file, "local": o.origin == catalog::Origin::Local,
                     "channels": o.channels.iter().map(|c| c.name.clone()).collect::<Vec<_>>()})
             })
             .collect();
@@ -403,34 +404,77 @@ fn list(format: ListFormat) -> Result<i32> {
 }
 
 fn show(op: &catalog::Operator) -> String {
+    let install = match &op.install {
+        catalog::Install::Olm => format!(
+            "package: {}\nsource: {} ({})\ninstall: {:?} in {}\n",
+            op.package, op.source, op.source_namespace, op.install_mode, op.namespace
+        ),
+        catalog::Install::Manifest { url, .. } => {
+            format!("install: release manifest {url}, in {}\n", op.namespace)
+        }
+    };
     let mut s = format!(
-        "name: {}\ndisplay name: {}\npackage: {}\nsource: {} ({})\ninstall: {:?} in {}\ndefault channel: {}\nchannels:\n",
-        op.name,
-        op.display_name,
-        op.package,
-        op.source,
-        op.source_namespace,
-        op.install_mode,
-        op.namespace,
-        op.default_channel
+        "name: {}\ndisplay name: {}\nfile: {}\n{install}default channel: {}\nchannels:\n",
+        op.name, op.display_name, op.file, op.default_channel
     );
     for c in &op.channels {
-        s.push_str(&format!(
-            "  - {}{}\n",
-            c.name,
-            c.csv
-                .as_ref()
-                .map(|v| format!(" (latest known CSV {v})"))
-                .unwrap_or_default()
-        ));
+        let mut extra = Vec::new();
+        if let Some(v) = &c.csv {
+            extra.push(format!("head CSV {v}"));
+        }
+        if let Some(f) = &c.follows {
+            extra.push(format!("leads to {f}"));
+        }
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", extra.join(", "))
+        };
+        s.push_str(&format!("  - {}{extra}\n", c.name));
     }
     s.push_str("provides:\n");
     for a in &op.provides {
+        let range = match (&a.since, &a.until) {
+            (None, None) => String::new(),
+            (Some(f), None) => format!(" (from {f})"),
+            (None, Some(u)) => format!(" (up to {u})"),
+            (Some(f), Some(u)) => format!(" ({f} to {u})"),
+        };
         s.push_str(&format!(
-            "  - {}/{}: {}\n",
+            "  - {}/{}: {}{range}\n",
             a.group,
             a.version,
             a.kinds.join(", ")
+        ));
+    }
+    if !op.operands.is_empty() {
+        s.push_str("operand defaults:\n");
+        for d in &op.operands {
+            let fields: Vec<String> = [
+                ("version", &d.version),
+                ("license", &d.license),
+                ("use", &d.license_use),
+                ("kafkaVersion", &d.kafka_version),
+            ]
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+            .collect();
+            s.push_str(&format!("  - {}: {}\n", d.channel, fields.join(", ")));
+        }
+    }
+    s.push_str("sources:\n");
+    for src in &op.sources {
+        s.push_str(&format!(
+            "  - {}\n    backs: {}\n    says: {}\n",
+            src.reference,
+            src.backs.join(", "),
+            src.says
+        ));
+    }
+    if let Some(n) = &op.notes {
+        s.push_str(&format!(
+            "notes:\n  {}\n",
+            n.trim_end().replace('\n', "\n  ")
         ));
     }
     s.trim_end().to_string()

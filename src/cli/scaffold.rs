@@ -320,6 +320,8 @@ pub fn apply(
             })
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| !expected_before_scaffold(n) && !n.ends_with(write::TEMP_SUFFIX))
+            // A local catalog (catalog/operators/) is the user's input to the scaffold.
+            .filter(|n| !(n == "catalog" && out.join("catalog/operators").is_dir()))
             .collect();
         foreign.sort();
         if !foreign.is_empty() {

@@ -243,6 +243,22 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
                 api.insert(kind.into(), json!(v));
             }
         }
+        let used = [
+            (main_kind, true),
+            ("KafkaNodePool", !es),
+            ("KafkaTopic", !b.topics.is_empty()),
+            ("KafkaUser", !b.users.is_empty()),
+            ("KafkaConnect", !b.connect_clusters.is_empty()),
+            ("KafkaConnector", !b.connectors.is_empty()),
+        ];
+        for (kind, needed) in used {
+            if needed && !api.contains_key(kind) {
+                return Err(format!(
+                    "spec.operators: {} channel {channel} serves no version of {group} {kind} (see `manifesto catalog show {}`: its provides ranges)",
+                    op.name, op.name
+                ));
+            }
+        }
         let defaults = op.operand(channel);
         // Operand defaults come from the catalog entry of the channel in use; a spec value wins.
         let pick = |given: &Option<String>,
@@ -256,20 +272,20 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
                 )
             })
         };
-        let kafka_version = pick(
-            &b.kafka_version,
-            defaults.and_then(|d| d.kafka_version.as_ref()),
-            "kafkaVersion",
-        )?;
+        // Event Streams picks its Kafka version itself; a Strimzi Kafka names one.
         let bb = if es {
             json!({
                 "name": b.name, "replicas": b.replicas,
                 "version": pick(&b.version, defaults.and_then(|d| d.version.as_ref()), "version")?,
                 "license": pick(&b.license, defaults.and_then(|d| d.license.as_ref()), "license")?,
                 "use": pick(&b.r#use, defaults.and_then(|d| d.license_use.as_ref()), "use")?,
-                "kafka_version": kafka_version,
             })
         } else {
+            let kafka_version = pick(
+                &b.kafka_version,
+                defaults.and_then(|d| d.kafka_version.as_ref()),
+                "kafkaVersion",
+            )?;
             json!({"name": b.name, "replicas": b.replicas, "kafka_version": kafka_version})
         };
         let template = if es {
@@ -369,7 +385,12 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             let license_use = pick(&q.r#use, d.and_then(|d| d.license_use.as_ref()), "use")?;
             let api = op
                 .api_version_for(channel, "mq.ibm.com", "QueueManager")
-                .unwrap_or_default();
+                .ok_or_else(|| {
+                    format!(
+                        "spec.operators: {} channel {channel} serves no version of mq.ibm.com QueueManager",
+                        op.name
+                    )
+                })?;
             let mut mqsc = String::new();
             for queue in &q.queues {
                 mqsc.push_str(&format!("DEFINE QLOCAL('{}') MAXDEPTH({}) REPLACE\n", queue.name, queue.max_depth.unwrap_or(5000)));
