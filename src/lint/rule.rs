@@ -89,6 +89,9 @@ rules! {
     "MF027" "olm-target-namespaces" Error
         "custom resources live where their operator watches"
         "An OperatorGroup's targetNamespaces bound what the operator reconciles: custom resources in other namespaces are never acted on. A namespace with a Subscription also needs exactly one OperatorGroup.";
+    "MF028" "olm-api-version" Error
+        "custom resources use an apiVersion their operator's channel serves"
+        "An operator channel serves a range of API versions (Strimzi 1.x serves kafka.strimzi.io/v1 only, Event Streams 13.0 eventstreams.ibm.com/v1 only): an object in another version is refused by the API server once that channel is installed. The ranges are those of manifesto's catalog for the channel the repository's Subscription names.";
     "MF030" "invalid-suppression" Warning
         "inline suppressions name a rule and a reason"
         "`# manifesto-lint: ignore RULE reason` needs a known rule name or id and a reason, so a reviewer can tell why a finding was accepted.";

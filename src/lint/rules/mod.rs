@@ -13,6 +13,7 @@ mod build;
 mod dangling_patch;
 mod deprecated_api;
 mod missing_reference;
+mod olm_api_version;
 mod olm_channel;
 mod olm_target_namespaces;
 mod plaintext_secret;
@@ -139,6 +140,7 @@ pub fn run_all(ctx: &Context, sink: &mut Sink) {
     missing_reference::check(ctx, sink);
     plaintext_secret::check(ctx, sink);
     olm_channel::check(ctx, sink);
+    olm_api_version::check(ctx, sink);
     olm_target_namespaces::check(ctx, sink);
 }
 
