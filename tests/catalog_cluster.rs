@@ -165,7 +165,7 @@ fn check_reports_what_the_cluster_does_not_offer() {
     for needle in [
         "catalog/operators/ibm-mq.yaml: ibm-mq: channel v3.2-sc2 is not offered by the cluster (v3.8, v3.9)",
         "catalog/operators/strimzi.yaml: strimzi: channel strimzi-0.45.x is not offered by the cluster",
-        "catalog/operators/amq-streams.yaml: package amq-streams is not offered by the cluster",
+        "catalog/operators/openshift-gitops.yaml: package openshift-gitops-operator is not offered by the cluster",
         "repo/mq: startingCSV ibm-mq.v3.8.0 is not the head of channel v3.8 (the cluster's is ibm-mq.v3.8.1)",
         "repo/kafka: package strimzi-kafka-operator has no channel strimzi-0.45.x on the cluster",
     ] {

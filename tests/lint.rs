@@ -335,6 +335,29 @@ fn everything_manifesto_generates_lints_clean() {
         "--out",
         "realtime-inventory",
     ]);
+    // A bump leaves the solution repo lint clean too (MQ 10.0's version and license).
+    run(&[
+        "catalog",
+        "bump",
+        "ibm-mq",
+        "v4.0-sc2",
+        "--repo",
+        "realtime-inventory",
+    ]);
+    run(&[
+        "catalog",
+        "bump",
+        "ibm-eventstreams",
+        "v12.2",
+        "--repo",
+        "realtime-inventory",
+    ]);
+    let qm = std::fs::read_to_string(
+        t.dir
+            .join("realtime-inventory/environments/base/services/mq/qm-warehouse.yaml"),
+    )
+    .unwrap();
+    assert!(qm.contains("10.0.0.0-r2"), "{qm}");
     // Strimzi 1.x serves kafka.strimzi.io/v1 only: the scaffold writes v1 on that channel,
     // and the v1 CRDs of ../shared/crds/strimzi-1.x must accept it.
     let v1_spec = include_str!("../templates/examples/minimal.yaml").replace(

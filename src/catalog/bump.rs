@@ -687,7 +687,7 @@ mod tests {
     fn solution_channel_is_updated_in_place() {
         let op = super::super::find("ibm-mq").unwrap();
         let text = "spec:\n  operators:\n    # messaging\n    - name: ibm-mq\n      channel: v3.1   # keep\n    - name: strimzi\n      channel: stable\n";
-        let out = bump_solution(text, op, "v3.2").unwrap();
-        assert_eq!(out, text.replace("v3.1   # keep", "v3.2   # keep"));
+        let out = bump_solution(text, op, "v3.2-sc2").unwrap();
+        assert_eq!(out, text.replace("v3.1   # keep", "v3.2-sc2   # keep"));
     }
 }

@@ -3,36 +3,12 @@
 
 pub const OPERATORS: &[(&str, &str)] = &[
     (
-        "advanced-cluster-security.yaml",
-        include_str!("../../catalog/operators/advanced-cluster-security.yaml"),
-    ),
-    (
-        "amq-streams.yaml",
-        include_str!("../../catalog/operators/amq-streams.yaml"),
-    ),
-    (
-        "ansible-automation-platform.yaml",
-        include_str!("../../catalog/operators/ansible-automation-platform.yaml"),
-    ),
-    (
         "apicurio-registry.yaml",
         include_str!("../../catalog/operators/apicurio-registry.yaml"),
     ),
     (
         "cert-manager.yaml",
         include_str!("../../catalog/operators/cert-manager.yaml"),
-    ),
-    (
-        "crunchy-postgres.yaml",
-        include_str!("../../catalog/operators/crunchy-postgres.yaml"),
-    ),
-    (
-        "elastic-eck.yaml",
-        include_str!("../../catalog/operators/elastic-eck.yaml"),
-    ),
-    (
-        "grafana.yaml",
-        include_str!("../../catalog/operators/grafana.yaml"),
     ),
     (
         "ibm-eventendpointmanagement.yaml",

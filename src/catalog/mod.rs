@@ -379,7 +379,18 @@ mod tests {
     #[test]
     fn built_in_data_keeps_its_invariants() {
         assert_eq!(check_invariants(), Vec::<String>::new());
-        assert!(operators().len() >= 16);
+        // What scaffold and lint rely on is there.
+        for name in [
+            "ibm-eventstreams",
+            "ibm-mq",
+            "strimzi",
+            "apicurio-registry",
+            "sealed-secrets",
+            "openshift-gitops",
+            "openshift-serverless",
+        ] {
+            assert!(find(name).is_ok(), "{name}");
+        }
     }
 
     #[test]
@@ -400,6 +411,25 @@ mod tests {
     #[test]
     fn lookups_and_suggestions() {
         assert_eq!(find("strimzi-kafka-operator").unwrap().name, "strimzi");
+        // Each kind gets the apiVersion its channel serves.
+        let strimzi = find("strimzi").unwrap();
+        assert_eq!(
+            strimzi
+                .api_version_for("stable", "kafka.strimzi.io", "Kafka")
+                .as_deref(),
+            Some("kafka.strimzi.io/v1beta2")
+        );
+        assert_eq!(
+            strimzi
+                .api_version_for("strimzi-1.x", "kafka.strimzi.io", "Kafka")
+                .as_deref(),
+            Some("kafka.strimzi.io/v1")
+        );
+        assert!(
+            strimzi
+                .operand("stable")
+                .is_some_and(|o| o.kafka_version.is_some())
+        );
         let e = find("ibm-evenstreams").unwrap_err();
         assert!(e.contains("ibm-eventstreams"), "{e}");
         assert_eq!(

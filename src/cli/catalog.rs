@@ -53,7 +53,7 @@ pub enum Cmd {
     Bump {
         /// The operator's catalog name or OLM package name
         operator: String,
-        /// The OLM channel to move to (e.g. v3.6, stable, amq-streams-2.9.x)
+        /// The OLM channel to move to (e.g. v12.3, stable, strimzi-0.51.x), or a release tag
         channel: String,
         /// Pin this CSV as startingCSV (it must belong to the operator's package)
         #[arg(long)]
@@ -661,7 +661,13 @@ fn bump_cmd(
     }
     super::finish_interrupted(root, dry_run, "bump")?;
     let spec_path = root.join("solution.yaml");
-    if super::scaffold::is_scaffolded(root) && spec_path.is_file() {
+    if super::scaffold::is_scaffolded(root) {
+        if !spec_path.is_file() {
+            bail!(
+                "{}: made by manifesto scaffold, but its solution.yaml is missing: put the spec there (the bump edits it and generates the repo again)",
+                root.display()
+            );
+        }
         return bump_solution_repo(op, channel, csv, root, &spec_path, extra);
     }
     let repo = read_repo(root)?;

@@ -190,7 +190,15 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
         reseal: a.reseal,
         keep_unlisted: false,
     };
-    apply(&a.out, files, &fingerprint, &opts, Vec::new())
+    // A repo made from an example gets the example as its spec, so that later scaffold and
+    // bump runs in it have their source of truth. An existing spec is the user's: kept.
+    let extra = match a.example {
+        Some(_) if !a.out.join("solution.yaml").exists() => {
+            vec![("solution.yaml".to_string(), text.clone())]
+        }
+        _ => Vec::new(),
+    };
+    apply(&a.out, files, &fingerprint, &opts, extra)
 }
 
 /// How [`apply`] writes.
@@ -377,6 +385,7 @@ pub fn apply(
             }
         }
     }
+    let generated_writes = writes.len();
     for (path, content) in extra {
         let existing = std::fs::read_to_string(write::safe_join(out, &path)?).ok();
         if existing.as_deref() != Some(content.as_str()) {
@@ -420,7 +429,7 @@ pub fn apply(
     eprintln!(
         "{} file(s) written, {} unchanged, in {}",
         writes.len(),
-        recorded.len() - writes.len(),
+        recorded.len().saturating_sub(generated_writes),
         out.display()
     );
     Ok(0)

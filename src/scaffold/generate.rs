@@ -707,9 +707,24 @@ fn readme(sol: &Solution, ops: &[(&catalog::Operator, String)]) -> String {
     }
     r.push_str("\n## Operators\n\n");
     for (op, ch) in ops {
+        match &op.install {
+            catalog::Install::Olm => r.push_str(&format!(
+                "- {} (`{}`), channel `{ch}`\n",
+                op.display_name, op.package
+            )),
+            catalog::Install::Manifest { .. } => r.push_str(&format!(
+                "- {}, release `{ch}` (its release manifest), in namespace `{}`\n",
+                op.display_name, op.namespace
+            )),
+        }
+    }
+    if let Some((op, _)) = ops
+        .iter()
+        .find(|(o, _)| o.provides_kind("bitnami.com", "SealedSecret"))
+    {
         r.push_str(&format!(
-            "- {} (`{}`), channel `{ch}`\n",
-            op.display_name, op.package
+            "\n## Secrets\n\nSecrets are committed sealed. Once the controller runs, take its certificate and\nscaffold again with it:\n\n    manifesto seal --fetch-cert --controller-namespace {ns} > sealing-cert.pem\n    manifesto scaffold --cert sealing-cert.pem\n",
+            ns = op.namespace
         ));
     }
     r
