@@ -155,14 +155,14 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
 
     // A channel the catalog does not know yet: refused, then allowed with a CSV.
     let before = snapshot(&dir);
-    let out = bump(&dir, &["ibm-eventstreams", "v14.0", "--repo", "."]);
+    let out = bump(&dir, &["ibm-eventstreams", "v3.9", "--repo", "."]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a known channel"));
     let out = bump(
         &dir,
         &[
             "ibm-eventstreams",
-            "v14.0",
+            "v3.9",
             "--repo",
             ".",
             "--allow-unknown-channel",
@@ -177,12 +177,12 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
         &dir,
         &[
             "ibm-eventstreams",
-            "v14.0",
+            "v3.9",
             "--repo",
             ".",
             "--allow-unknown-channel",
             "--csv",
-            "ibm-mq.v14.0.0",
+            "ibm-mq.v3.9.0",
         ],
     );
     assert_eq!(out.status.code(), Some(2));
@@ -192,12 +192,12 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
         &dir,
         &[
             "ibm-eventstreams",
-            "v14.0",
+            "v3.9",
             "--repo",
             ".",
             "--allow-unknown-channel",
             "--csv",
-            "ibm-eventstreams.v14.0.1",
+            "ibm-eventstreams.v3.9.1",
         ],
     );
     assert!(
@@ -207,7 +207,7 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
     );
     let built = ours(&dir.join("ibm-eventstreams/operator/overlays"));
     assert!(
-        built.contains("channel: v14.0") && built.contains("startingCSV: ibm-eventstreams.v14.0.1"),
+        built.contains("channel: v3.9") && built.contains("startingCSV: ibm-eventstreams.v3.9.1"),
         "{built}"
     );
     assert_eq!(

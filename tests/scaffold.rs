@@ -384,6 +384,15 @@ fn manifesto_in(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `manifesto catalog bump ARGS --cert <the test certificate>` in a scaffolded repo.
+fn bump_with_cert(repo: &Path, args: &[&str]) -> std::process::Output {
+    let cert = cert();
+    let mut all = vec!["catalog", "bump"];
+    all.extend_from_slice(args);
+    all.extend(["--cert", cert.as_str()]);
+    manifesto_in(repo, &all)
+}
+
 #[test]
 fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
     // A repo on Event Streams v3.7 (ES 11.7) moves to v12.3.
@@ -404,31 +413,10 @@ fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
 
     // The spec's channel, the bootstrap pointer, the README's operator line and the
     // license the catalog gives v12.3 change; nothing else does.
-    let out = manifesto_in(
-        &repo,
-        &[
-            "catalog",
-            "bump",
-            "ibm-eventstreams",
-            "v12.3",
-            "--dry-run",
-            "--cert",
-            &cert(),
-        ],
-    );
+    let out = bump_with_cert(&repo, &["ibm-eventstreams", "v12.3", "--dry-run"]);
     assert_eq!(out.status.code(), Some(1), "a dry run with changes exits 1");
     assert_eq!(snapshot(&repo), before, "a dry run writes nothing");
-    let out = manifesto_in(
-        &repo,
-        &[
-            "catalog",
-            "bump",
-            "ibm-eventstreams",
-            "v12.3",
-            "--cert",
-            &cert(),
-        ],
-    );
+    let out = bump_with_cert(&repo, &["ibm-eventstreams", "v12.3"]);
     assert!(
         out.status.success(),
         "{}",
@@ -442,6 +430,9 @@ fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
             "README.md",
             "bootstrap/operators/ibm-eventstreams/kustomization.yaml",
             "environments/base/services/backbone/backbone.yaml",
+            // The storage overrides now patch the node pool's storage.
+            "environments/dev/services/kustomization.yaml",
+            "environments/prod/services/kustomization.yaml",
             "solution.yaml",
         ],
         "only what the channel decides may change"
@@ -451,7 +442,11 @@ fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
     assert_eq!(text("solution.yaml"), EXAMPLE, "one line of the spec");
     let line_diff = |p: &str| -> Vec<(String, String)> {
         let (b, a) = (String::from_utf8(before[p].clone()).unwrap(), text(p));
-        assert_eq!(b.lines().count(), a.lines().count(), "{p}");
+        assert_eq!(
+            b.lines().count(),
+            a.lines().count(),
+            "{p}: same lines, some changed"
+        );
         b.lines()
             .zip(a.lines())
             .filter(|(x, y)| x != y)
@@ -459,27 +454,40 @@ fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
             .collect()
     };
     assert_eq!(
+        line_diff("environments/dev/services/kustomization.yaml"),
+        [(
+            "      path: /spec/strimziOverrides/kafka/storage/size".to_string(),
+            "      path: /spec/strimziOverrides/nodePools/0/storage/size".to_string()
+        )]
+    );
+    assert_eq!(
         line_diff("bootstrap/operators/ibm-eventstreams/kustomization.yaml"),
         [(
             "- ../../../catalog/ibm-eventstreams/operator/overlays/v3.7".to_string(),
             "- ../../../catalog/ibm-eventstreams/operator/overlays/v12.3".to_string()
         )]
     );
-    assert_eq!(
-        line_diff("environments/base/services/backbone/backbone.yaml"),
-        [(
-            "    license: L-AUKS-FKVXVL".to_string(),
-            "    license: L-CYBH-K48BZQ".to_string()
-        )],
-        "Event Automation's license for Event Streams 11.8 and later"
+    // Event Streams 11.8 and later: Event Automation's license, and KRaft node pools in place
+    // of ZooKeeper (the catalog's operand defaults for v12.3).
+    let (old_es, new_es) = (
+        String::from_utf8(before["environments/base/services/backbone/backbone.yaml"].clone())
+            .unwrap(),
+        text("environments/base/services/backbone/backbone.yaml"),
+    );
+    assert!(
+        old_es.contains("license: L-AUKS-FKVXVL") && old_es.contains("zookeeper:"),
+        "{old_es}"
+    );
+    assert!(
+        new_es.contains("license: L-CYBH-K48BZQ")
+            && new_es.contains("nodePools:")
+            && !new_es.contains("zookeeper"),
+        "{new_es}"
     );
 
     // IBM MQ v3.9 -> v4.0-sc2 (MQ 10.0): the QueueManager's version and license follow.
     let before = after;
-    let out = manifesto_in(
-        &repo,
-        &["catalog", "bump", "ibm-mq", "v4.0-sc2", "--cert", &cert()],
-    );
+    let out = bump_with_cert(&repo, &["ibm-mq", "v4.0-sc2"]);
     assert!(
         out.status.success(),
         "{}",
@@ -531,17 +539,7 @@ fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
     let edited = std::fs::read_to_string(&backbone).unwrap() + "# tuned by hand\n";
     std::fs::write(&backbone, &edited).unwrap();
     let before = snapshot(&repo);
-    let out = manifesto_in(
-        &repo,
-        &[
-            "catalog",
-            "bump",
-            "ibm-eventstreams",
-            "v12.3",
-            "--cert",
-            &cert(),
-        ],
-    );
+    let out = bump_with_cert(&repo, &["ibm-eventstreams", "v12.3"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -549,18 +547,7 @@ fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
         "{err}"
     );
     assert_eq!(snapshot(&repo), before, "a refused bump writes nothing");
-    let out = manifesto_in(
-        &repo,
-        &[
-            "catalog",
-            "bump",
-            "ibm-eventstreams",
-            "v12.3",
-            "--cert",
-            &cert(),
-            "--force",
-        ],
-    );
+    let out = bump_with_cert(&repo, &["ibm-eventstreams", "v12.3", "--force"]);
     assert!(
         out.status.success(),
         "{}",
@@ -597,17 +584,7 @@ fn catalog_bump_moves_a_scaffolded_repo_end_to_end() {
         );
     std::fs::create_dir_all(repo.join("catalog/operators")).unwrap();
     std::fs::write(repo.join("catalog/operators/ibm-eventstreams.yaml"), local).unwrap();
-    let out = manifesto_in(
-        &repo,
-        &[
-            "catalog",
-            "bump",
-            "ibm-eventstreams",
-            "v12.4",
-            "--cert",
-            &cert(),
-        ],
-    );
+    let out = bump_with_cert(&repo, &["ibm-eventstreams", "v12.4"]);
     assert!(
         out.status.success(),
         "{}",

@@ -246,33 +246,15 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Vec<Change>, String> {
         .csv
         .map(str::to_string)
         .or_else(|| op.channel(req.channel).and_then(|c| c.csv.clone()));
-    let mut dirs = operator_dirs(repo, &op.package)?;
-    if let Some(p) = req.path {
-        let p = p.trim_end_matches('/');
-        dirs.retain(|d| d == p || d.trim_end_matches("/operator") == p);
-    }
-    let op_dir = match dirs.as_slice() {
-        [one] => one.clone(),
-        [] => {
-            return Err(format!(
-                "no Subscription for package {} (with base/ and overlays/ folders) in this repo{}",
-                op.package,
-                req.path.map(|p| format!(" under {p}")).unwrap_or_default()
-            ));
-        }
-        many => {
-            return Err(format!(
-                "several folders hold a Subscription for {}: {}; choose one with --path",
-                op.package,
-                many.join(", ")
-            ));
-        }
-    };
-    let overlays = if op_dir.is_empty() {
-        "overlays/".to_string()
-    } else {
-        format!("{op_dir}/overlays/")
-    };
+    let overlays = one_dir(
+        operator_dirs(repo, &op.package)?,
+        req.path,
+        &format!("a Subscription for {}", op.package),
+        &format!(
+            "no Subscription for package {} (with base/ and overlays/ folders) in this repo",
+            op.package
+        ),
+    )?;
     let names = overlay_names(repo, &overlays);
     let mut changes: Vec<Change> = Vec::new();
     let existing = names
@@ -361,6 +343,40 @@ pub fn plan(repo: &Repo, req: &Request) -> Result<Vec<Change>, String> {
         }
     };
     finish(repo, req, &overlays, &names, &target, changes)
+}
+
+/// The overlays folder of the one operator folder among `dirs` (narrowed by `--path`);
+/// `what` names what the folders hold, `none` is the error when no folder does.
+fn one_dir(
+    mut dirs: Vec<String>,
+    path: Option<&str>,
+    what: &str,
+    none: &str,
+) -> Result<String, String> {
+    if let Some(p) = path {
+        let p = p.trim_end_matches('/');
+        dirs.retain(|d| d == p || d.trim_end_matches("/operator") == p);
+    }
+    let op_dir = match dirs.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            return Err(format!(
+                "{none}{}",
+                path.map(|p| format!(" under {p}")).unwrap_or_default()
+            ));
+        }
+        many => {
+            return Err(format!(
+                "several folders hold {what}: {}; choose one with --path",
+                many.join(", ")
+            ));
+        }
+    };
+    Ok(if op_dir.is_empty() {
+        "overlays/".to_string()
+    } else {
+        format!("{op_dir}/overlays/")
+    })
 }
 
 /// The changes every bump ends with: the eda layout's "current version" pointer and the
@@ -452,31 +468,15 @@ fn plan_manifest(repo: &Repo, req: &Request, template: &str) -> Result<Vec<Chang
         .collect();
     op_dirs.sort();
     op_dirs.dedup();
-    if let Some(p) = req.path {
-        let p = p.trim_end_matches('/');
-        op_dirs.retain(|d| d == p || d.trim_end_matches("/operator") == p);
-    }
-    let op_dir = match op_dirs.as_slice() {
-        [one] => one.clone(),
-        [] => {
-            return Err(format!(
-                "no overlay in this repo installs {} from {prefix}...{suffix}",
-                req.op.name
-            ));
-        }
-        many => {
-            return Err(format!(
-                "several folders install {}: {}; choose one with --path",
-                req.op.name,
-                many.join(", ")
-            ));
-        }
-    };
-    let overlays = if op_dir.is_empty() {
-        "overlays/".to_string()
-    } else {
-        format!("{op_dir}/overlays/")
-    };
+    let overlays = one_dir(
+        op_dirs,
+        req.path,
+        &format!("an overlay installing {}", req.op.name),
+        &format!(
+            "no overlay in this repo installs {} from {prefix}...{suffix}",
+            req.op.name
+        ),
+    )?;
     let names = overlay_names(repo, &overlays);
     let in_overlays: Vec<&(String, String, usize, String)> = uses
         .iter()

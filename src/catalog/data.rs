@@ -11,12 +11,20 @@ pub const OPERATORS: &[(&str, &str)] = &[
         include_str!("../../catalog/operators/cert-manager.yaml"),
     ),
     (
+        "ibm-apiconnect.yaml",
+        include_str!("../../catalog/operators/ibm-apiconnect.yaml"),
+    ),
+    (
         "ibm-eventendpointmanagement.yaml",
         include_str!("../../catalog/operators/ibm-eventendpointmanagement.yaml"),
     ),
     (
         "ibm-eventstreams.yaml",
         include_str!("../../catalog/operators/ibm-eventstreams.yaml"),
+    ),
+    (
+        "ibm-integration-platform-navigator.yaml",
+        include_str!("../../catalog/operators/ibm-integration-platform-navigator.yaml"),
     ),
     (
         "ibm-mq.yaml",

@@ -44,6 +44,9 @@ pub struct Operand {
     pub license_use: Option<String>,
     #[serde(default)]
     pub kafka_version: Option<String>,
+    /// The operand runs Kafka on KRaft with node pools (no ZooKeeper).
+    #[serde(default)]
+    pub kraft: bool,
 }
 
 /// Where a fact comes from: a document address or a repository file at a commit.

@@ -279,6 +279,7 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
                 "version": pick(&b.version, defaults.and_then(|d| d.version.as_ref()), "version")?,
                 "license": pick(&b.license, defaults.and_then(|d| d.license.as_ref()), "license")?,
                 "use": pick(&b.r#use, defaults.and_then(|d| d.license_use.as_ref()), "use")?,
+                "kraft": defaults.is_some_and(|d| d.kraft),
             })
         } else {
             let kafka_version = pick(
@@ -496,10 +497,19 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             for (target, size) in &o.storage {
                 if let Some(b) = b.filter(|b| &b.name == target) {
                     let (kind, tname, path) = if b.r#type == "eventstreams" {
+                        let kraft = ops
+                            .iter()
+                            .find(|(o, _)| o.provides_kind("eventstreams.ibm.com", "EventStreams"))
+                            .and_then(|(o, c)| o.operand(c))
+                            .is_some_and(|d| d.kraft);
                         (
                             "EventStreams",
                             b.name.clone(),
-                            "/spec/strimziOverrides/kafka/storage/size",
+                            if kraft {
+                                "/spec/strimziOverrides/nodePools/0/storage/size"
+                            } else {
+                                "/spec/strimziOverrides/kafka/storage/size"
+                            },
                         )
                     } else {
                         (
