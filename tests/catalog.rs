@@ -61,10 +61,10 @@ fn rendered_catalogs_build_like_kustomize_in_both_layouts() {
         for d in &dirs {
             assert_eq!(ours(d), kubectl(d), "{layout}: {}", d.display());
         }
-        let es = ours(&ran.dir.join("repo/ibm-eventstreams/operator/overlays/v3.5"));
-        assert!(es.contains("channel: v3.5"), "{es}");
+        let es = ours(&ran.dir.join("repo/ibm-eventstreams/operator/overlays/v3.7"));
+        assert!(es.contains("channel: v3.7"), "{es}");
         assert_eq!(
-            es.contains("startingCSV: ibm-eventstreams.v3.5.2"),
+            es.contains("startingCSV: ibm-eventstreams.v3.7.0"),
             layout == "eda",
             "{es}"
         );
@@ -116,7 +116,7 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
     let dir = ran.dir.clone();
     std::fs::write(dir.join("solution.yaml"), "apiVersion: manifesto.dev/v1alpha1\nkind: Solution\nspec:\n  operators:\n    # event backbone\n    - name: ibm-eventstreams\n      channel: v3.6 # pinned by the platform team\n    - name: ibm-mq\n      channel: v3.2\n").unwrap();
     let before = snapshot(&dir);
-    let out = bump(&dir, &["ibm-eventstreams", "v3.5", "--repo", "."]);
+    let out = bump(&dir, &["ibm-eventstreams", "v3.7", "--repo", "."]);
     assert!(
         out.status.success(),
         "{}",
@@ -135,17 +135,17 @@ fn bump_in_eda_layout_moves_the_pointer_and_pins_the_csv() {
     let pointer =
         String::from_utf8(after["ibm-eventstreams/operator/overlays/kustomization.yaml"].clone())
             .unwrap();
-    assert!(pointer.ends_with("resources:\n- v3.5\n"), "{pointer}");
+    assert!(pointer.ends_with("resources:\n- v3.7\n"), "{pointer}");
     let sol = String::from_utf8(after["solution.yaml"].clone()).unwrap();
     assert!(
-        sol.contains("      channel: v3.5 # pinned by the platform team\n")
+        sol.contains("      channel: v3.7 # pinned by the platform team\n")
             && sol.contains("channel: v3.2"),
         "{sol}"
     );
     let current = ours(&dir.join("ibm-eventstreams/operator/overlays"));
     assert!(
-        current.contains("channel: v3.5")
-            && current.contains("startingCSV: ibm-eventstreams.v3.5.2"),
+        current.contains("channel: v3.7")
+            && current.contains("startingCSV: ibm-eventstreams.v3.7.0"),
         "{current}"
     );
     assert_eq!(
@@ -413,7 +413,7 @@ fn bump_in_an_eda_gitops_catalog_style_repo_with_bases_and_pinned_csv() {
         );
     let dir = t.dir.clone();
     let before = snapshot(&dir);
-    let out = bump(&dir, &["ibm-eventstreams", "v3.4"]);
+    let out = bump(&dir, &["ibm-eventstreams", "v3.6"]);
     assert!(
         out.status.success(),
         "{}",
@@ -430,20 +430,20 @@ fn bump_in_an_eda_gitops_catalog_style_repo_with_bases_and_pinned_csv() {
             after["cp4i-operators/event-streams/operator/overlays/kustomization.yaml"].clone()
         )
         .unwrap(),
-        "bases:  \n  - ./v3.4"
+        "bases:  \n  - ./v3.6"
     );
     let new_patch = String::from_utf8(
-        after["cp4i-operators/event-streams/operator/overlays/v3.4/patch-channel.yaml"].clone(),
+        after["cp4i-operators/event-streams/operator/overlays/v3.6/patch-channel.yaml"].clone(),
     )
     .unwrap();
     assert_eq!(
         new_patch,
-        "- op: replace\n  path: /spec/channel\n  value: v3.4\n- op: replace\n  path: /spec/startingCSV\n  value: ibm-eventstreams.v3.4.0"
+        "- op: replace\n  path: /spec/channel\n  value: v3.6\n- op: replace\n  path: /spec/startingCSV\n  value: ibm-eventstreams.v3.6.1"
     );
     let d = dir.join("cp4i-operators/event-streams/operator/overlays");
     let built = ours(&d);
     assert!(
-        built.contains("channel: v3.4") && built.contains("startingCSV: ibm-eventstreams.v3.4.0"),
+        built.contains("channel: v3.6") && built.contains("startingCSV: ibm-eventstreams.v3.6.1"),
         "{built}"
     );
     assert_eq!(built, kubectl(&d));
