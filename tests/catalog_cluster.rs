@@ -8,7 +8,6 @@ use common::apiserver::{Config, Kind, Server, TOKEN, core_kinds};
 use common::repo_root;
 use serde_json::json;
 use std::path::Path;
-use std::process::Command;
 
 fn server() -> Server {
     let mut kinds = core_kinds();
@@ -40,17 +39,7 @@ fn server() -> Server {
 }
 
 fn run(s: &Server, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
-        .current_dir(dir)
-        .args(args)
-        .env("KUBECONFIG", &s.kubeconfig)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::manifesto_against(s, dir, args)
 }
 
 #[test]

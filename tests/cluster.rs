@@ -75,18 +75,7 @@ fn diff(s: &Server, dir: &std::path::Path, extra: &[&str]) -> (i32, String, Stri
 }
 
 fn run(s: &Server, dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
-        .current_dir(dir)
-        .args(args)
-        .env("KUBECONFIG", &s.kubeconfig)
-        .env_remove("KUBECTL_EXTERNAL_DIFF")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::manifesto_against(s, dir, args)
 }
 
 #[test]

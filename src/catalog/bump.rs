@@ -563,19 +563,27 @@ fn replace_list_item(text: &str, line: usize, new: &str) -> String {
     out
 }
 
-/// Whether a solution spec lists the operator under `spec.operators`.
+/// The operator's entry under `spec.operators` (or a top-level `operators`) of a solution
+/// spec, by catalog name or OLM package.
+fn solution_entry<'v>(v: &'v Value, op: &Operator) -> Option<&'v Value> {
+    v.get("spec")
+        .and_then(|s| s.get("operators"))
+        .or_else(|| v.get("operators"))?
+        .as_array()?
+        .iter()
+        .find(|o| names(yaml::str_at(o, &["name"]), op))
+}
+
+/// Whether a solution spec's operator `name` means this operator (catalog name or package).
+fn names(n: &str, op: &Operator) -> bool {
+    n == op.name || (op.is_olm() && n == op.package)
+}
+
+/// Whether a solution spec lists the operator.
 pub fn solution_lists(text: &str, op: &Operator) -> bool {
-    yaml::parse_one(text).ok().is_some_and(|v| {
-        v.get("spec")
-            .and_then(|s| s.get("operators"))
-            .and_then(Value::as_array)
-            .is_some_and(|ops| {
-                ops.iter().any(|o| {
-                    let n = yaml::str_at(o, &["name"]);
-                    n == op.name || (op.is_olm() && n == op.package)
-                })
-            })
-    })
+    yaml::parse_one(text)
+        .ok()
+        .is_some_and(|v| solution_entry(&v, op).is_some())
 }
 
 /// Updates `channel:` of the operator's entry under `operators:` in a solution spec, or adds
@@ -583,15 +591,7 @@ pub fn solution_lists(text: &str, op: &Operator) -> bool {
 /// `None` when the entry is already on the channel or the spec has no entry for it.
 pub fn bump_solution(text: &str, op: &Operator, channel: &str) -> Option<String> {
     let v: Value = yaml::parse_one(text).ok()?;
-    let ops = v
-        .get("spec")
-        .and_then(|s| s.get("operators"))
-        .or_else(|| v.get("operators"))?
-        .as_array()?;
-    let entry = ops.iter().find(|o| {
-        let n = yaml::str_at(o, &["name"]);
-        n == op.name || n == op.package
-    })?;
+    let entry = solution_entry(&v, op)?;
     let current = match yaml::str_at(entry, &["channel"]) {
         "" => op.default_channel.as_str(),
         c => c,
@@ -602,10 +602,7 @@ pub fn bump_solution(text: &str, op: &Operator, channel: &str) -> Option<String>
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.iter().position(|l| {
         let t = l.trim_start().trim_start_matches("- ");
-        t.starts_with("name:") && {
-            let n = unquote(scalar_after_colon(t).unwrap_or(""));
-            n == op.name || n == op.package
-        }
+        t.starts_with("name:") && { names(&unquote(scalar_after_colon(t).unwrap_or("")), op) }
     })?;
     let item_indent = lines[start]
         .find(|c: char| c != ' ' && c != '-')

@@ -263,9 +263,9 @@ impl Operator {
             .any(|a| a.group == group && a.kinds.iter().any(|k| k == kind))
     }
 
-    /// The position of a channel in version order: a moving channel counts as the one it
-    /// follows; an unknown channel (bumped with `--allow-unknown-channel`) as the newest.
-    fn rank(&self, channel: &str) -> usize {
+    /// The versioned channel a channel stands for: the one a moving channel follows, else
+    /// itself. (The invariants keep `follows` one step deep; the bound guards loops.)
+    fn leads_to<'c>(&'c self, channel: &'c str) -> &'c str {
         let mut name = channel;
         for _ in 0..self.channels.len() {
             match self.channel(name).and_then(|c| c.follows.as_deref()) {
@@ -273,6 +273,13 @@ impl Operator {
                 None => break,
             }
         }
+        name
+    }
+
+    /// The position of a channel in version order: a moving channel counts as the one it
+    /// follows; an unknown channel (bumped with `--allow-unknown-channel`) as the newest.
+    fn rank(&self, channel: &str) -> usize {
+        let name = self.leads_to(channel);
         self.channels
             .iter()
             .position(|c| c.name == name)
@@ -295,19 +302,11 @@ impl Operator {
             .map(Api::api_version)
     }
 
-    /// The operand defaults for a channel (a moving channel's are those it follows).
+    /// The operand defaults for a channel (a moving channel's are those it follows, unless
+    /// it has its own).
     pub fn operand(&self, channel: &str) -> Option<&Operand> {
-        let mut name = channel;
-        for _ in 0..=self.channels.len() {
-            if let Some(o) = self.operands.iter().find(|o| o.channel == name) {
-                return Some(o);
-            }
-            match self.channel(name).and_then(|c| c.follows.as_deref()) {
-                Some(f) => name = f,
-                None => break,
-            }
-        }
-        None
+        let of = |name: &str| self.operands.iter().find(|o| o.channel == name);
+        of(channel).or_else(|| of(self.leads_to(channel)))
     }
 
     /// The remote resource a manifest entry installs for a channel (a release tag).

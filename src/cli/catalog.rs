@@ -319,6 +319,13 @@ fn check_cmd(
 /// The Subscriptions every kustomization of a repo renders (offline), with the folder.
 fn repo_subscriptions(root: &Path) -> Result<Vec<(String, manifesto::yaml::Value)>> {
     use manifesto::kustomize::{load::fs::RealFs, target};
+    let opts = target::BuildOptions {
+        remote: manifesto::kustomize::load::remote::Settings {
+            cache_dir: None,
+            offline: true,
+        },
+        ..Default::default()
+    };
     let mut out = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for e in walkdir::WalkDir::new(root)
@@ -335,13 +342,6 @@ fn repo_subscriptions(root: &Path) -> Result<Vec<(String, manifesto::yaml::Value
             continue;
         }
         let dir = e.path().parent().unwrap_or(root);
-        let opts = target::BuildOptions {
-            remote: manifesto::kustomize::load::remote::Settings {
-                cache_dir: None,
-                offline: true,
-            },
-            ..Default::default()
-        };
         let built = target::build(&RealFs, dir, &opts)
             .map_err(|err| anyhow::anyhow!("{}: {err}", dir.display()))?;
         for r in &built.resources {

@@ -148,6 +148,23 @@ fn serving<'a>(
         .ok_or_else(|| format!("spec.operators: no operator serving {group} {kind}"))
 }
 
+/// A spec value, else the catalog's operand default for the channel in use, else an error
+/// at the spec field `at` saying where to set it.
+fn spec_or_default(
+    given: &Option<String>,
+    default: Option<&String>,
+    at: &str,
+    op: &catalog::Operator,
+    channel: &str,
+) -> Result<String, String> {
+    given.clone().or_else(|| default.cloned()).ok_or_else(|| {
+        format!(
+            "{at}: the catalog has no default for {} channel {channel}; set it in the spec",
+            op.name
+        )
+    })
+}
+
 fn bootstrap_service(b: &super::spec::EventBackbone) -> String {
     format!("{}-kafka-bootstrap:9093", b.name)
 }
@@ -260,17 +277,14 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             }
         }
         let defaults = op.operand(channel);
-        // Operand defaults come from the catalog entry of the channel in use; a spec value wins.
-        let pick = |given: &Option<String>,
-                    default: Option<&String>,
-                    field: &str|
-         -> Result<String, String> {
-            given.clone().or_else(|| default.cloned()).ok_or_else(|| {
-                format!(
-                    "spec.eventBackbone.{field}: the catalog has no default for {} channel {channel}; set it in the spec",
-                    op.name
-                )
-            })
+        let pick = |given: &Option<String>, default: Option<&String>, field: &str| {
+            spec_or_default(
+                given,
+                default,
+                &format!("spec.eventBackbone.{field}"),
+                op,
+                channel,
+            )
         };
         // Event Streams picks its Kafka version itself; a Strimzi Kafka names one.
         let bb = if es {
@@ -374,12 +388,7 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             let (op, channel) = mq.expect("queue managers need the MQ operator");
             let d = op.operand(channel);
             let pick = |given: &Option<String>, default: Option<&String>, field: &str| {
-                given.clone().or_else(|| default.cloned()).ok_or_else(|| {
-                    format!(
-                        "spec.queueManagers[{i}].{field}: the catalog has no default for {} channel {channel}; set it in the spec",
-                        op.name
-                    )
-                })
+                spec_or_default(given, default, &format!("spec.queueManagers[{i}].{field}"), op, channel)
             };
             let version = pick(&q.version, d.and_then(|d| d.version.as_ref()), "version")?;
             let license = pick(&q.license, d.and_then(|d| d.license.as_ref()), "license")?;
@@ -497,9 +506,8 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
             for (target, size) in &o.storage {
                 if let Some(b) = b.filter(|b| &b.name == target) {
                     let (kind, tname, path) = if b.r#type == "eventstreams" {
-                        let kraft = ops
-                            .iter()
-                            .find(|(o, _)| o.provides_kind("eventstreams.ibm.com", "EventStreams"))
+                        let kraft = serving(&ops, "eventstreams.ibm.com", "EventStreams")
+                            .ok()
                             .and_then(|(o, c)| o.operand(c))
                             .is_some_and(|d| d.kraft);
                         (

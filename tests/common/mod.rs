@@ -284,3 +284,25 @@ pub fn manifesto_build_offline(dir: &Path, cache: &Path) -> String {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .to_yaml()
 }
+
+/// Runs manifesto in `dir` against a loopback API server (through its kubeconfig, with no
+/// external diff program): exit code, stdout, stderr.
+#[allow(dead_code)]
+pub fn manifesto_against(
+    server: &apiserver::Server,
+    dir: &Path,
+    args: &[&str],
+) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .current_dir(dir)
+        .args(args)
+        .env("KUBECONFIG", &server.kubeconfig)
+        .env_remove("KUBECTL_EXTERNAL_DIFF")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
