@@ -1,0 +1,171 @@
+//! Scaffold, environments area: per-environment overlays (namespace, overrides), sealed
+//! secrets and one Argo CD Application per environment and component. Pure: secret values
+//! come in through `Options`.
+
+use super::*;
+
+pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
+    let sol = g.sol;
+    let s = &sol.spec;
+    let ops = g.ops.clone();
+    let services = g.services.clone();
+    let apps = g.apps.clone();
+    let mut warnings = Vec::new();
+    let mut app_files = Vec::new();
+    let mut destinations = Vec::new();
+    for e in &s.environments {
+        let o = s.overrides.get(&e.name).cloned().unwrap_or_default();
+        destinations.push(json!({"namespace": e.namespace, "server": e.cluster}));
+        let mut components: Vec<(&str, &str)> = Vec::new();
+        if !services.is_empty() {
+            let mut extra = Map::new();
+            extra.insert("namespace".into(), json!(e.namespace));
+            let mut patches = Vec::new();
+            let b = s.event_backbone.as_ref();
+            for (topic, n) in &o.partitions {
+                let (group, _) = if b.is_some_and(|b| b.r#type == "eventstreams") {
+                    ("eventstreams.ibm.com", 0)
+                } else {
+                    ("kafka.strimzi.io", 0)
+                };
+                let topic = crate::names::topic_object_name(topic);
+                patches.push(json!({"target": {"group": group, "kind": "KafkaTopic", "name": topic},
+                    "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/partitions", "value": n}]))}));
+            }
+            for (target, size) in &o.storage {
+                if let Some(b) = b.filter(|b| &b.name == target) {
+                    let (kind, tname, path) = if b.r#type == "eventstreams" {
+                        let kraft = serving(&ops, "eventstreams.ibm.com", "EventStreams")
+                            .ok()
+                            .and_then(|(o, c)| o.operand(c))
+                            .is_some_and(|d| d.kraft);
+                        (
+                            "EventStreams",
+                            b.name.clone(),
+                            if kraft {
+                                "/spec/strimziOverrides/nodePools/0/storage/size"
+                            } else {
+                                "/spec/strimziOverrides/kafka/storage/size"
+                            },
+                        )
+                    } else {
+                        (
+                            "KafkaNodePool",
+                            format!("{}-dual", b.name),
+                            "/spec/storage/volumes/0/size",
+                        )
+                    };
+                    patches.push(json!({"target": {"kind": kind, "name": tname}, "patch": yaml::to_yaml(&json!([{"op": "replace", "path": path, "value": size}]))}));
+                } else {
+                    patches.push(json!({"target": {"kind": "QueueManager", "name": target},
+                        "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/queueManager/storage/queueManager/size", "value": size}]))}));
+                }
+            }
+            if !patches.is_empty() {
+                extra.insert("patches".into(), Value::Array(patches));
+            }
+            g.add_yaml(
+                format!("environments/{}/services/kustomization.yaml", e.name),
+                &kustomization(&["../../base/services".into()], extra),
+            );
+            components.push(("services", "1"));
+        }
+        if !apps.is_empty() {
+            let mut extra = Map::new();
+            extra.insert("namespace".into(), json!(e.namespace));
+            let images: Vec<Value> = s
+                .apps
+                .iter()
+                .filter_map(|a| {
+                    o.image_tags
+                        .get(&a.name)
+                        .map(|t| json!({"name": a.image, "newTag": t}))
+                })
+                .collect();
+            if !images.is_empty() {
+                extra.insert("images".into(), Value::Array(images));
+            }
+            let replicas: Vec<Value> = o
+                .replicas
+                .iter()
+                .map(|(n, c)| json!({"name": n, "count": c}))
+                .collect();
+            if !replicas.is_empty() {
+                extra.insert("replicas".into(), Value::Array(replicas));
+            }
+            g.add_yaml(
+                format!("environments/{}/apps/kustomization.yaml", e.name),
+                &kustomization(&["../../base/apps".into()], extra),
+            );
+            components.push(("apps", "2"));
+        }
+        if !s.secrets.is_empty() {
+            match opts.cert {
+                None => warnings.push(format!(
+                    "no sealing certificate: secrets {} left out of environment {} (give --cert or spec.sealing.certificate)",
+                    s.secrets.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", "),
+                    e.name
+                )),
+                Some(cert) => {
+                    let mut res = Vec::new();
+                    for sec in &s.secrets {
+                        let mut string_data = Map::new();
+                        for k in &sec.keys {
+                            let v = (opts.resolve)(&sec.name, k)?;
+                            let text = String::from_utf8(v).map_err(|_| format!("secret {} key {}: value is not UTF-8", sec.name, k.name))?;
+                            string_data.insert(k.name.clone(), Value::String(text));
+                        }
+                        let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": sec.name, "namespace": e.namespace}, "type": "Opaque", "stringData": string_data});
+                        let sealed = seal::seal(&secret, cert, None, SealOptions::default()).map_err(|e| format!("secret {}: {e}", sec.name))?;
+                        let mut keys: Vec<String> = sec.keys.iter().map(|k| k.name.clone()).collect();
+                        keys.sort();
+                        g.files.push(File {
+                            path: format!("environments/{}/secrets/{}.yaml", e.name, sec.name),
+                            content: yaml::to_yaml(&sealed),
+                            sealed_keys: Some(keys),
+                        });
+                        g.kinds.insert(("bitnami.com".into(), "SealedSecret".into()));
+                        res.push(format!("{}.yaml", sec.name));
+                    }
+                    g.add_yaml(format!("environments/{}/secrets/kustomization.yaml", e.name), &kustomization(&res, annotations("0")));
+                    components.push(("secrets", "0"));
+                }
+            }
+        }
+        for (component, wave) in components {
+            let file = format!("{}-{component}.yaml", e.name);
+            let text = application(g, e, component, wave)?;
+            g.add(format!("config/argocd/{file}"), text);
+            app_files.push(file);
+        }
+    }
+    app_files.sort();
+    g.add_yaml(
+        "config/argocd/kustomization.yaml".into(),
+        &kustomization(&app_files, Map::new()),
+    );
+
+    g.destinations = destinations;
+    g.warnings.extend(warnings);
+    Ok(())
+}
+
+fn application(
+    g: &mut Gen,
+    e: &Environment,
+    component: &str,
+    wave: &str,
+) -> Result<String, String> {
+    let s = &g.sol.spec;
+    let c = json!({
+        "name": format!("{}-{}-{component}", g.sol.metadata.name, e.name),
+        "argocd_namespace": s.gitops.argocd_namespace, "wave": wave, "project": g.sol.metadata.name,
+        "repo_url": s.gitops.repo_url, "revision": s.gitops.revision,
+        "path": format!("environments/{}/{component}", e.name),
+        "server": e.cluster, "namespace": e.namespace, "automated": e.sync_policy == "automated",
+    });
+    g.render(
+        "application.yaml.j2",
+        minijinja::Value::from(minijinja::value::Serde(c)),
+    )
+}

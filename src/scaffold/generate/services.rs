@@ -1,0 +1,220 @@
+//! Scaffold, services area: the event backbone, topics, users, Kafka Connect, connectors,
+//! queue managers and the schema registry, as base folders with their sync waves. Pure.
+
+use super::*;
+
+pub(super) fn services(g: &mut Gen) -> Result<(), String> {
+    let sol = g.sol;
+    let s = &sol.spec;
+    let name = &sol.metadata.name;
+    let ops = g.ops.clone();
+    let mut services: Vec<String> = Vec::new();
+    if let Some(b) = &s.event_backbone {
+        let es = b.r#type == "eventstreams";
+        let (group, label) = if es {
+            ("eventstreams.ibm.com", "eventstreams.ibm.com/cluster")
+        } else {
+            ("kafka.strimzi.io", "strimzi.io/cluster")
+        };
+        let storage = b.storage.clone().unwrap_or_else(|| "10Gi".into());
+        let registry = s
+            .schema_registry
+            .as_ref()
+            .is_some_and(|r| r.r#type == "eventstreams");
+        let main_kind = if es { "EventStreams" } else { "Kafka" };
+        let (op, channel) = serving(&ops, group, main_kind)?;
+        let mut api = Map::new();
+        for kind in [
+            main_kind,
+            "KafkaNodePool",
+            "KafkaTopic",
+            "KafkaUser",
+            "KafkaConnect",
+            "KafkaConnector",
+        ] {
+            if let Some(v) = op.api_version_for(channel, group, kind) {
+                api.insert(kind.into(), json!(v));
+            }
+        }
+        let used = [
+            (main_kind, true),
+            ("KafkaNodePool", !es),
+            ("KafkaTopic", !b.topics.is_empty()),
+            ("KafkaUser", !b.users.is_empty()),
+            ("KafkaConnect", !b.connect_clusters.is_empty()),
+            ("KafkaConnector", !b.connectors.is_empty()),
+        ];
+        for (kind, needed) in used {
+            if needed && !api.contains_key(kind) {
+                return Err(format!(
+                    "spec.operators: {} channel {channel} serves no version of {group} {kind} (see `manifesto catalog show {}`: its provides ranges)",
+                    op.name, op.name
+                ));
+            }
+        }
+        let defaults = op.operand(channel);
+        let pick = |given: &Option<String>, default: Option<&String>, field: &str| {
+            spec_or_default(
+                given,
+                default,
+                &format!("spec.eventBackbone.{field}"),
+                op,
+                channel,
+            )
+        };
+        // Event Streams picks its Kafka version itself; a Strimzi Kafka names one.
+        let bb = if es {
+            json!({
+                "name": b.name, "replicas": b.replicas,
+                "version": pick(&b.version, defaults.and_then(|d| d.version.as_ref()), "version")?,
+                "license": pick(&b.license, defaults.and_then(|d| d.license.as_ref()), "license")?,
+                "use": pick(&b.r#use, defaults.and_then(|d| d.license_use.as_ref()), "use")?,
+                "kraft": defaults.is_some_and(|d| d.kraft),
+            })
+        } else {
+            let kafka_version = pick(
+                &b.kafka_version,
+                defaults.and_then(|d| d.kafka_version.as_ref()),
+                "kafkaVersion",
+            )?;
+            json!({"name": b.name, "replicas": b.replicas, "kafka_version": kafka_version})
+        };
+        let template = if es {
+            "eventstreams.yaml.j2"
+        } else {
+            "kafka.yaml.j2"
+        };
+        let backbone = vec![(
+            "backbone".to_string(),
+            template,
+            json!({"b": bb, "storage": storage, "registry": registry, "api": api}),
+        )];
+        g.service_folder(&mut services, "backbone", "1", backbone)?;
+        let common = |key: &str, item: Value| {
+            let mut c = json!({"b": bb, "group": group, "cluster_label": label, "api": api});
+            c[key] = item;
+            c
+        };
+        let topics = b
+            .topics
+            .iter()
+            .map(|t| {
+                let mut c = common(
+                    "t",
+                    json!({"name": t.name, "object_name": crate::names::topic_object_name(&t.name), "replicas": t.replicas_on(b.replicas), "config": t.config}),
+                );
+                c["partitions"] = json!(t.partitions);
+                (crate::names::topic_object_name(&t.name), "topic.yaml.j2", c)
+            })
+            .collect();
+        g.service_folder(&mut services, "topics", "2", topics)?;
+        let users = b
+            .users
+            .iter()
+            .map(|u| {
+                let acls: Vec<Value> = u
+                    .acls
+                    .iter()
+                    .map(
+                        |a| json!({"topic": a.topic, "group": a.group, "operations": a.operations}),
+                    )
+                    .collect();
+                (
+                    u.name.clone(),
+                    "user.yaml.j2",
+                    common(
+                        "u",
+                        json!({"name": u.name, "authentication": u.authentication, "acls": acls}),
+                    ),
+                )
+            })
+            .collect();
+        g.service_folder(&mut services, "users", "2", users)?;
+        let connect = b
+            .connect_clusters
+            .iter()
+            .map(|cc| {
+                let mut c = common("c", json!({"name": cc.name, "replicas": cc.replicas, "image": cc.image, "user": cc.user}));
+                c["bootstrap"] = json!(bootstrap_service(b));
+                c["replication"] = json!(b.replicas.min(3));
+                (cc.name.clone(), "connect.yaml.j2", c)
+            })
+            .collect();
+        g.service_folder(&mut services, "connect", "2", connect)?;
+        let connectors = b
+            .connectors
+            .iter()
+            .map(|k| {
+                let item = json!({"name": k.name, "connect_cluster": k.connect_cluster, "class": k.class, "tasks_max": k.tasks_max, "config": k.config});
+                (k.name.clone(), "connector.yaml.j2", common("k", item))
+            })
+            .collect();
+        g.service_folder(&mut services, "connectors", "3", connectors)?;
+    }
+    let mq = if s.queue_managers.is_empty() {
+        None
+    } else {
+        Some(serving(&ops, "mq.ibm.com", "QueueManager")?)
+    };
+    let qms = s
+        .queue_managers
+        .iter()
+        .enumerate()
+        .map(|(i, q)| -> Result<_, String> {
+            let (op, channel) = mq.expect("queue managers need the MQ operator");
+            let d = op.operand(channel);
+            let pick = |given: &Option<String>, default: Option<&String>, field: &str| {
+                spec_or_default(given, default, &format!("spec.queueManagers[{i}].{field}"), op, channel)
+            };
+            let version = pick(&q.version, d.and_then(|d| d.version.as_ref()), "version")?;
+            let license = pick(&q.license, d.and_then(|d| d.license.as_ref()), "license")?;
+            let license_use = pick(&q.r#use, d.and_then(|d| d.license_use.as_ref()), "use")?;
+            let api = op
+                .api_version_for(channel, "mq.ibm.com", "QueueManager")
+                .ok_or_else(|| {
+                    format!(
+                        "spec.operators: {} channel {channel} serves no version of mq.ibm.com QueueManager",
+                        op.name
+                    )
+                })?;
+            let mut mqsc = String::new();
+            for queue in &q.queues {
+                mqsc.push_str(&format!("DEFINE QLOCAL('{}') MAXDEPTH({}) REPLACE\n", queue.name, queue.max_depth.unwrap_or(5000)));
+            }
+            for ch in &q.channels {
+                mqsc.push_str(&format!("DEFINE CHANNEL('{}') CHLTYPE(SVRCONN) TRPTYPE(TCP) REPLACE\n", ch.name));
+            }
+            let c = json!({"q": {"name": q.name, "version": version, "license": license, "use": license_use, "availability": q.availability},
+                "storage": q.storage.clone().unwrap_or_else(|| "2Gi".into()), "mqsc": mqsc, "api": api});
+            Ok((q.name.clone(), "queuemanager.yaml.j2", c))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    g.service_folder(&mut services, "mq", "1", qms)?;
+    if let Some(r) = s
+        .schema_registry
+        .as_ref()
+        .filter(|r| r.r#type == "apicurio")
+    {
+        let rname = r.name.clone().unwrap_or_else(|| format!("{name}-registry"));
+        let bootstrap = s
+            .event_backbone
+            .as_ref()
+            .map(bootstrap_service)
+            .unwrap_or_default();
+        let item = vec![(
+            "registry".to_string(),
+            "registry.yaml.j2",
+            json!({"name": rname, "bootstrap": bootstrap}),
+        )];
+        g.service_folder(&mut services, "registry", "1", item)?;
+    }
+    if !services.is_empty() {
+        g.add_yaml(
+            "environments/base/services/kustomization.yaml".into(),
+            &kustomization(&services, Map::new()),
+        );
+    }
+
+    g.services = services;
+    Ok(())
+}
