@@ -2,7 +2,8 @@
 //! needs. Namespaces and CRDs first; each CRD is waited for until Established before its
 //! custom resources; with `wait`, a Subscription is waited for until its CSV Succeeded;
 //! objects whose kind or namespace is not there yet (an operator still installing) are
-//! retried until they are, or until the deadline. Talks to the cluster only through
+//! retried until they are, or until the deadline; objects annotated
+//! `manifesto.dev/apply-when-exists` are applied only once their operator has created them. Talks to the cluster only through
 //! client.rs; reports progress through a callback and never prints.
 
 use super::client::{Cluster, ClusterError};
@@ -97,6 +98,16 @@ fn phase(obj: &Value) -> u8 {
     }
 }
 
+/// The annotation scaffold puts on objects an operator creates and the repo amends.
+pub const APPLY_WHEN_EXISTS: &str = "manifesto.dev/apply-when-exists";
+
+fn applies_when_exists(obj: &Value) -> bool {
+    obj.pointer("/metadata/annotations")
+        .and_then(|a| a.get(APPLY_WHEN_EXISTS))
+        .and_then(Value::as_str)
+        == Some("true")
+}
+
 fn not_found_namespace(e: &ClusterError) -> bool {
     matches!(e, ClusterError::Status { code: 404, message, .. } if message.starts_with("namespaces "))
 }
@@ -167,6 +178,19 @@ pub fn apply_all(
             let before = cluster
                 .get_object(&r, &key.namespace, &key.name)
                 .map_err(|e| object_error(&key, e))?;
+            // An object its operator creates (the default Argo CD instance) is only amended:
+            // applying it first would make a bare instance the operator then leaves alone.
+            if before.is_none() && applies_when_exists(&obj) {
+                if opts.dry_run {
+                    progress(&format!(
+                        "{key}: would be applied once its operator has created it (server dry run)"
+                    ));
+                    done.objects.push((key, Outcome::Configured));
+                } else {
+                    waiting.push((obj, format!("{key} (its operator has not created it yet)")));
+                }
+                continue;
+            }
             let after = match cluster.apply(&r, &obj, opts.force_conflicts, opts.dry_run) {
                 Ok(a) => a,
                 Err(e)
