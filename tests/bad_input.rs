@@ -629,7 +629,7 @@ fn seal_cases() -> Vec<Case> {
 
 fn spec(body: &str) -> String {
     format!(
-        "apiVersion: manifesto.dev/v1alpha1\nkind: Solution\nmetadata:\n  name: demo\nspec:\n  gitops:\n    repoURL: https://example.invalid/r.git\n  environments:\n    - name: dev\n      namespace: demo-dev\n  operators:\n    - name: strimzi\n{body}"
+        "apiVersion: manifesto.dev/v1alpha1\nkind: Solution\nmetadata:\n  name: demo\nspec:\n  gitops:\n    repoURL: https://example.invalid/r.git\n  environments:\n    - name: dev\n      namespace: demo-dev\n  operators:\n    - name: openshift-gitops\n    - name: sealed-secrets\n    - name: strimzi\n{body}"
     )
 }
 
@@ -657,7 +657,7 @@ fn scaffold_cases() -> Vec<Case> {
     };
     vec![
         case("scaffold-no-spec", 2, &["scaffold", "--out", "out"]).says("solution.yaml").says("manifesto init"),
-        sc("scaffold-topic-escapes", spec(&backbone("      - name: ../../../../../x\n"))).says("solution.yaml:18: spec.eventBackbone.topics[0].name"),
+        sc("scaffold-topic-escapes", spec(&backbone("      - name: ../../../../../x\n"))).says("solution.yaml:20: spec.eventBackbone.topics[0].name"),
         sc("scaffold-topic-newline", spec(&backbone("      - name: \"a\\nnamespace: kube-system\"\n"))).says("spec.eventBackbone.topics[0].name"),
         sc("scaffold-topic-too-long", spec(&backbone(&format!("      - name: {}\n", "t".repeat(250))))).says("at most 249"),
         sc("scaffold-topic-dot", spec(&backbone("      - name: \"..\"\n"))).says("topics[0].name"),
@@ -678,7 +678,7 @@ fn scaffold_cases() -> Vec<Case> {
         sc("scaffold-secret-key", secret_spec("        - name: a/b\n          generate: 24\n")).says("keys[0].name"),
         sc("scaffold-generate-huge", secret_spec("        - name: p\n          generate: 4000000000\n")).says("keys[0].generate"),
         sc("scaffold-generate-tiny", secret_spec("        - name: p\n          generate: 2\n")).says("keys[0].generate"),
-        sc("scaffold-channel-slash", spec("").replace("    - name: strimzi\n", "    - name: strimzi\n      channel: stable/v9\n")).says("spec.operators[0].channel"),
+        sc("scaffold-channel-slash", spec("").replace("    - name: strimzi\n", "    - name: strimzi\n      channel: stable/v9\n")).says("spec.operators[2].channel"),
         sc("scaffold-unknown-field", spec("  colour: blue\n")).says("spec.colour"),
         sc("scaffold-alias-bomb", format!("{}{}", spec(""), alias_bomb("  extra"))).says("excessive aliasing"),
         sc("scaffold-syntax", spec("  apps: [\n")).says("solution.yaml:"),

@@ -31,6 +31,7 @@ fn seed() -> u64 {
 
 fn manifesto(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_manifesto"));
+    c.env(common::ENTITLEMENT.0, common::ENTITLEMENT.1);
     c.args(args)
         .current_dir(dir)
         .stdout(Stdio::null())

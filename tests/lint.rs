@@ -319,6 +319,7 @@ fn everything_manifesto_generates_lints_clean() {
         let st = Command::new(bin)
             .args(args)
             .current_dir(&t.dir)
+            .env(common::ENTITLEMENT.0, common::ENTITLEMENT.1)
             .output()
             .unwrap();
         assert!(
@@ -331,9 +332,20 @@ fn everything_manifesto_generates_lints_clean() {
     run(&[
         "scaffold",
         "--example",
+        "event-functions",
+        "--out",
+        "event-functions",
+        "--cert",
+        &common::test_cert(),
+    ]);
+    run(&[
+        "scaffold",
+        "--example",
         "realtime-inventory",
         "--out",
         "realtime-inventory",
+        "--cert",
+        &common::test_cert(),
     ]);
     // A bump leaves the solution repo lint clean too (MQ 10.0's version and license).
     run(&[
@@ -366,6 +378,37 @@ fn everything_manifesto_generates_lints_clean() {
     );
     std::fs::write(t.dir.join("strimzi-1.yaml"), v1_spec).unwrap();
     run(&["scaffold", "-f", "strimzi-1.yaml", "--out", "strimzi-1"]);
+    // Strimzi 1.x with Kafka Connect (built with a plugin, credentials from a Secret) and
+    // functions: v1's KafkaConnect names its group and topics in spec, not in config. (The
+    // jar's name is the one the connector's release workflow uploads.)
+    let v1_connect = include_str!("../templates/examples/event-functions.yaml")
+        .replace("      channel: strimzi-0.45.x\n", "      channel: strimzi-1.2.x\n")
+        .replace(
+            "  schemaRegistry:",
+            "    connectClusters:\n      - name: sink\n        plugins:\n          - name: mq-sink\n            artifacts:\n              - type: jar\n                url: https://github.com/ibm-messaging/kafka-connect-mq-sink/releases/download/v2.3.0/kafka-connect-mq-sink-2.3.0-jar-with-dependencies.jar\n    connectors:\n      - name: shipments-to-mq\n        connectCluster: sink\n        class: com.ibm.eventstreams.connect.mqsink.MQSinkConnector\n        credentials:\n          secret: mq-credentials\n        config:\n          topics: shipments\n  secrets:\n    - name: mq-credentials\n      keys:\n        - name: username\n          generate: 12\n        - name: password\n          generate: 24\n  schemaRegistry:",
+        )
+        .replace("    - name: openshift-serverless\n", "    - name: openshift-serverless\n    - name: sealed-secrets\n");
+    std::fs::write(t.dir.join("strimzi-1-connect.yaml"), v1_connect).unwrap();
+    run(&[
+        "scaffold",
+        "-f",
+        "strimzi-1-connect.yaml",
+        "--out",
+        "strimzi-1-connect",
+        "--cert",
+        &common::test_cert(),
+    ]);
+    let connect = std::fs::read_to_string(
+        t.dir
+            .join("strimzi-1-connect/environments/base/services/connect/sink.yaml"),
+    )
+    .unwrap();
+    assert!(
+        connect.contains("apiVersion: kafka.strimzi.io/v1\n")
+            && connect.contains("  groupId: sink\n")
+            && !connect.contains("group.id"),
+        "{connect}"
+    );
     let kafka = std::fs::read_to_string(
         t.dir
             .join("strimzi-1/environments/base/services/backbone/backbone.yaml"),
@@ -388,6 +431,13 @@ fn everything_manifesto_generates_lints_clean() {
         "eventstreams.ibm.com/v1beta2 KafkaTopic",
         "eventstreams.ibm.com/v1beta2 KafkaUser",
         "mq.ibm.com/v1beta1 QueueManager",
+        // OpenShift's own API (not a CRD): neither ../shared/crds nor kubernetes-validate
+        // has its schema.
+        "image.openshift.io/v1 ImageStream",
+        // OpenShift Serverless' operator kinds: ../shared/crds has Knative's, not these.
+        "operator.knative.dev/v1beta1 KnativeServing",
+        "operator.knative.dev/v1beta1 KnativeEventing",
+        "operator.serverless.openshift.io/v1alpha1 KnativeKafka",
     ];
     let crd_text: String = walkdir::WalkDir::new(shared_crds())
         .into_iter()
@@ -395,7 +445,13 @@ fn everything_manifesto_generates_lints_clean() {
         .filter(|e| e.file_type().is_file())
         .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
         .collect();
-    for k in ["eventstreams.ibm.com", "mq.ibm.com"] {
+    for k in [
+        "eventstreams.ibm.com",
+        "mq.ibm.com",
+        "image.openshift.io",
+        "operator.knative.dev",
+        "operator.serverless.openshift.io",
+    ] {
         assert!(
             !crd_text.contains(&format!("group: {k}")),
             "{k} CRDs arrived: remove the allowance"
@@ -404,6 +460,8 @@ fn everything_manifesto_generates_lints_clean() {
     for name in [
         "minimal",
         "strimzi-1",
+        "strimzi-1-connect",
+        "event-functions",
         "realtime-inventory",
         "catalog-cop",
         "catalog-eda",
@@ -413,7 +471,8 @@ fn everything_manifesto_generates_lints_clean() {
         assert!(
             common::seed_remote_cache(&cache, &t.dir.join(name)) > 0
                 || name.starts_with("minimal")
-                || name == "strimzi-1",
+                || name == "strimzi-1"
+                || name == "event-functions",
             "{name} installs Sealed Secrets from its release manifest"
         );
         let cache = cache.to_string_lossy().into_owned();

@@ -87,8 +87,17 @@ fn example_scaffolds_a_complete_repo_that_builds_like_kustomize() {
         dev.contains("selfHeal: true") && dev.contains("argocd.argoproj.io/sync-wave: \"1\""),
         "{dev}"
     );
-    let cm = std::fs::read_to_string(ran.dir.join("repo/bootstrap/argocd/argocd-cm.yaml")).unwrap();
-    assert!(cm.contains("resource.customizations.health.mq.ibm.com_QueueManager"));
+    // Health checks go to the ArgoCD resource (its operator owns and rewrites argocd-cm).
+    assert!(
+        !ran.dir
+            .join("repo/bootstrap/argocd/argocd-cm.yaml")
+            .exists()
+    );
+    let cr = std::fs::read_to_string(ran.dir.join("repo/bootstrap/argocd/argocd.yaml")).unwrap();
+    assert!(
+        cr.contains("kind: ArgoCD\n") && cr.contains("group: mq.ibm.com\n    kind: QueueManager"),
+        "{cr}"
+    );
     // No plaintext: the generated secret values never appear outside SealedSecrets.
     for (path, bytes) in snapshot(&ran.dir.join("repo")) {
         let text = String::from_utf8_lossy(&bytes);
@@ -179,6 +188,7 @@ fn second_run_changes_nothing_and_edits_are_kept() {
         Command::new(env!("CARGO_BIN_EXE_manifesto"))
             .args(&args)
             .current_dir(&dir)
+            .env(common::ENTITLEMENT.0, common::ENTITLEMENT.1)
             .output()
             .unwrap()
     };
@@ -248,7 +258,7 @@ fn without_a_certificate_secrets_are_left_out_with_a_warning() {
         .status(0);
     assert!(
         ran.stderr()
-            .contains("no sealing certificate: secrets mq-app-credentials left out"),
+            .contains("no sealing certificate: secrets ibm-entitlement-key left out"),
         "{}",
         ran.stderr()
     );
@@ -263,8 +273,8 @@ fn bad_specs_are_reported_together_with_lines_and_paths() {
             "      imgae: quay.io/ibmcase/item-aggregator",
         )
         .replace(
-            "        replicas: 1\n        user: connect-user",
-            "        replicas: one\n        user: connect-user",
+            "      - name: mq-connect\n        replicas: 1\n",
+            "      - name: mq-connect\n        replicas: one\n",
         )
         .replace("connectCluster: mq-connect", "connectCluster: mq-conect");
     let ran = Test::new()
@@ -333,15 +343,15 @@ fn bad_specs_are_reported_together_with_lines_and_paths() {
 
     // Secret sources that cannot be read name the secret and key.
     let spec = EXAMPLE.replace(
-        "          generate: 12",
-        "          fromEnv: MANIFESTO_TEST_UNSET_VARIABLE",
+        "      passwordFromEnv: IBM_ENTITLEMENT_KEY",
+        "      passwordFromEnv: MANIFESTO_TEST_UNSET_VARIABLE",
     );
     Test::new()
         .file("solution.yaml", &spec)
         .args(&["scaffold", "--out", "repo", "--cert", &cert()])
         .run()
         .status(2)
-        .stderr_has("secret mq-app-credentials key username: environment variable MANIFESTO_TEST_UNSET_VARIABLE is not set");
+        .stderr_has("secret ibm-entitlement-key key password: environment variable MANIFESTO_TEST_UNSET_VARIABLE is not set");
 }
 
 #[test]
@@ -380,6 +390,7 @@ fn manifesto_in(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_manifesto"))
         .args(args)
         .current_dir(dir)
+        .env(common::ENTITLEMENT.0, common::ENTITLEMENT.1)
         .output()
         .unwrap()
 }

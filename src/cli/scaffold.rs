@@ -20,16 +20,22 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "minimal",
         include_str!("../../templates/examples/minimal.yaml"),
     ),
+    (
+        "event-functions",
+        include_str!("../../templates/examples/event-functions.yaml"),
+    ),
 ];
 
 const STATE_FILE: &str = ".manifesto-scaffold.json";
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Example {
-    /// Event Streams, MQ, Kafka Connect, schema registry, three apps, two environments
+    /// Event Streams, MQ, Kafka Connect, schema registry, three apps, three environments
     RealtimeInventory,
     /// a Strimzi Kafka cluster, one topic, one app
     Minimal,
+    /// Strimzi, Apicurio, an mTLS user, Knative functions through a broker
+    EventFunctions,
 }
 
 impl Example {
@@ -37,6 +43,7 @@ impl Example {
         let name = match self {
             Example::RealtimeInventory => "realtime-inventory",
             Example::Minimal => "minimal",
+            Example::EventFunctions => "event-functions",
         };
         EXAMPLES
             .iter()

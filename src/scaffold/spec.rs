@@ -70,6 +70,55 @@ pub struct Spec {
     pub secrets: Vec<Secret>,
     #[serde(default)]
     pub sealing: Sealing,
+    #[serde(default)]
+    pub pull_secrets: Vec<PullSecret>,
+    #[serde(default)]
+    pub functions: Vec<Function>,
+}
+
+/// An event-driven function: a Knative Service with a Trigger on the environment's
+/// Broker; `from` topics reach the Broker through a KafkaSource each.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Function {
+    pub name: String,
+    pub image: String,
+    pub tag: Option<String>,
+    #[serde(default)]
+    pub from: Vec<String>,
+    #[serde(default)]
+    pub filter: BTreeMap<String, String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, Value>,
+}
+
+/// An image pull secret (`kubernetes.io/dockerconfigjson`), sealed into every environment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullSecret {
+    pub name: String,
+    pub registry: String,
+    pub username: String,
+    pub password_from_env: Option<String>,
+    pub password_from_file: Option<String>,
+}
+
+/// How a Kafka user authenticates: the listener it uses and what its Secret holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum KafkaAuth {
+    #[default]
+    #[serde(rename = "scram-sha-512")]
+    ScramSha512,
+    #[serde(rename = "tls")]
+    Tls,
+}
+
+impl KafkaAuth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KafkaAuth::ScramSha512 => "scram-sha-512",
+            KafkaAuth::Tls => "tls",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,6 +159,15 @@ pub struct Environment {
     pub cluster: String,
     #[serde(default = "automated")]
     pub sync_policy: String,
+    /// The git revision this environment's Applications track (default: the gitops
+    /// revision). Pinning prod to a tag makes promotion a reviewed change of this field.
+    pub revision: Option<String>,
+}
+
+impl Environment {
+    pub fn revision<'a>(&'a self, gitops: &'a Gitops) -> &'a str {
+        self.revision.as_deref().unwrap_or(&gitops.revision)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -174,7 +232,8 @@ impl Topic {
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
     pub name: String,
-    pub authentication: Option<String>,
+    #[serde(default)]
+    pub authentication: KafkaAuth,
     #[serde(default)]
     pub acls: Vec<Acl>,
 }
@@ -193,6 +252,45 @@ pub struct ConnectCluster {
     pub replicas: u32,
     pub image: Option<String>,
     pub user: Option<String>,
+    /// Connector plugins Strimzi builds into the Connect image.
+    #[serde(default)]
+    pub plugins: Vec<Plugin>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Plugin {
+    pub name: String,
+    pub artifacts: Vec<Artifact>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Artifact {
+    pub r#type: String,
+    pub url: Option<String>,
+    pub sha512sum: Option<String>,
+    pub group: Option<String>,
+    pub artifact: Option<String>,
+    pub version: Option<String>,
+}
+
+/// A Secret whose keys a connector reads as credentials (mounted into the Connect pods,
+/// read through Kafka's directory config provider: no value is in the connector).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Credentials {
+    pub secret: String,
+    #[serde(default = "username_key")]
+    pub username_key: String,
+    #[serde(default = "password_key")]
+    pub password_key: String,
+}
+
+fn username_key() -> String {
+    "username".into()
+}
+fn password_key() -> String {
+    "password".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -205,6 +303,8 @@ pub struct Connector {
     pub tasks_max: u32,
     #[serde(default)]
     pub config: BTreeMap<String, Value>,
+    /// For MQ connectors: the Secret holding the queue manager's app identity.
+    pub credentials: Option<Credentials>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -220,6 +320,42 @@ pub struct QueueManager {
     pub queues: Vec<Queue>,
     #[serde(default)]
     pub channels: Vec<MqChannel>,
+    #[serde(default)]
+    pub security: MqSecurity,
+}
+
+/// How clients are let in: `app` (channel authentication rules map every client of the
+/// declared channels to one app identity with the authorities it needs; everything else
+/// is blocked) or `development` (channel and connection authentication off: a test
+/// queue manager only, said so in its MQSC).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MqSecurityMode {
+    #[default]
+    App,
+    Development,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MqSecurity {
+    #[serde(default)]
+    pub mode: MqSecurityMode,
+    #[serde(default = "app_user")]
+    pub app_user: String,
+}
+
+impl Default for MqSecurity {
+    fn default() -> MqSecurity {
+        MqSecurity {
+            mode: MqSecurityMode::App,
+            app_user: app_user(),
+        }
+    }
+}
+
+fn app_user() -> String {
+    "app".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -255,7 +391,24 @@ pub struct App {
     pub produces: Vec<String>,
     #[serde(default)]
     pub consumes: Vec<String>,
+    /// A declared Kafka user; without one the app gets a user of its own, named after it,
+    /// with the ACLs its topics need.
     pub user: Option<String>,
+    /// The consumer group it reads in (default: its name).
+    pub group: Option<String>,
+    /// An OpenShift Route (TLS edge) to its first port.
+    #[serde(default)]
+    pub route: bool,
+}
+
+impl App {
+    pub fn group(&self) -> &str {
+        self.group.as_deref().unwrap_or(&self.name)
+    }
+    /// The Kafka user it connects as.
+    pub fn kafka_user(&self) -> &str {
+        self.user.as_deref().unwrap_or(&self.name)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -300,6 +453,20 @@ impl Solution {
             .is_some_and(|r| r.r#type == "apicurio")
         {
             v.push(("apicurio-registry", "spec.schemaRegistry".to_string()));
+        }
+        // Argo CD itself: OpenShift GitOps' default instance lives in openshift-gitops, and
+        // a fresh cluster gets it from the bootstrap.
+        if self.spec.gitops.argocd_namespace == "openshift-gitops" {
+            v.push(("openshift-gitops", "spec.gitops".to_string()));
+        }
+        // Sealed secrets are unsealed only where the controller runs.
+        if !self.spec.secrets.is_empty() {
+            v.push(("sealed-secrets", "spec.secrets".to_string()));
+        } else if !self.spec.pull_secrets.is_empty() {
+            v.push(("sealed-secrets", "spec.pullSecrets".to_string()));
+        }
+        if !self.spec.functions.is_empty() {
+            v.push(("openshift-serverless", "spec.functions".to_string()));
         }
         v
     }
@@ -816,6 +983,7 @@ fn references(sol: &Solution) -> Vec<(String, String)> {
             ));
         }
     }
+    semantics(s, &users, &topics, &mut out);
     for (i, sec) in s.secrets.iter().enumerate() {
         for (j, k) in sec.keys.iter().enumerate() {
             let n = [
@@ -841,4 +1009,148 @@ fn references(sol: &Solution) -> Vec<(String, String)> {
         ));
     }
     out
+}
+
+/// What the spec must say for the repo to deploy and run, beyond names that resolve: each
+/// message says what would fail on the cluster.
+fn semantics(s: &Spec, users: &[&str], topics: &[&str], out: &mut Vec<(String, String)>) {
+    // IBM's operand images are entitled: the operators pull them with this secret, from
+    // the instance's namespace (Event Streams and MQ documentation: ibm-entitlement-key).
+    let ibm = s
+        .event_backbone
+        .as_ref()
+        .is_some_and(|b| b.r#type == "eventstreams")
+        || !s.queue_managers.is_empty();
+    if ibm
+        && !s
+            .pull_secrets
+            .iter()
+            .any(|p| p.name == "ibm-entitlement-key")
+    {
+        let at = if s.queue_managers.is_empty() {
+            "spec.eventBackbone"
+        } else {
+            "spec.queueManagers"
+        };
+        out.push((
+            at.into(),
+            "IBM's images need the pull secret `ibm-entitlement-key` in every environment: add it to spec.pullSecrets (registry cp.icr.io, username cp, the entitlement key from passwordFromEnv)".into(),
+        ));
+    }
+    for (i, p) in s.pull_secrets.iter().enumerate() {
+        if p.password_from_env.is_some() == p.password_from_file.is_some() {
+            out.push((
+                format!("spec.pullSecrets[{i}]"),
+                "needs exactly one of passwordFromEnv, passwordFromFile".into(),
+            ));
+        }
+    }
+    let secret_keys = |name: &str| -> Option<Vec<&str>> {
+        s.secrets
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| x.keys.iter().map(|k| k.name.as_str()).collect())
+    };
+    if let Some(b) = &s.event_backbone {
+        for (i, c) in b.connect_clusters.iter().enumerate() {
+            if c.image.is_some() && !c.plugins.is_empty() {
+                out.push((
+                    format!("spec.eventBackbone.connectClusters[{i}]"),
+                    "give either image (one with the connector plugins in it) or plugins (Strimzi builds the image), not both".into(),
+                ));
+            }
+            if c.user.is_none() && users.contains(&c.name.as_str()) {
+                out.push((
+                    format!("spec.eventBackbone.connectClusters[{i}].user"),
+                    format!("the cluster gets a KafkaUser `{}` of its own, but a declared user has that name: set user: {}", c.name, c.name),
+                ));
+            }
+        }
+        for (i, k) in b.connectors.iter().enumerate() {
+            let builtin = k.class.starts_with("org.apache.kafka.connect.");
+            let cluster = b
+                .connect_clusters
+                .iter()
+                .find(|c| c.name == k.connect_cluster);
+            if !builtin && cluster.is_some_and(|c| c.image.is_none() && c.plugins.is_empty()) {
+                out.push((
+                    format!("spec.eventBackbone.connectors[{i}].class"),
+                    format!("`{}` is not in the Kafka Connect image: give connect cluster `{}` the plugin that has it (plugins, or an image)", k.class, k.connect_cluster),
+                ));
+            }
+            if let Some(cr) = &k.credentials {
+                match secret_keys(&cr.secret) {
+                    None => out.push((
+                        format!("spec.eventBackbone.connectors[{i}].credentials.secret"),
+                        format!("secret `{}` is not declared in spec.secrets", cr.secret),
+                    )),
+                    Some(keys) => {
+                        for key in [&cr.username_key, &cr.password_key] {
+                            if !keys.contains(&key.as_str()) {
+                                out.push((
+                                    format!("spec.eventBackbone.connectors[{i}].credentials"),
+                                    format!("secret `{}` has no key `{key}`", cr.secret),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (i, a) in s.apps.iter().enumerate() {
+        if a.user.is_none() && users.contains(&a.name.as_str()) {
+            out.push((
+                format!("spec.apps[{i}].user"),
+                format!("the app gets a KafkaUser `{}` of its own, but a declared user has that name: set user: {}", a.name, a.name),
+            ));
+        }
+        if a.route && a.ports.is_empty() {
+            out.push((
+                format!("spec.apps[{i}].route"),
+                "a Route needs a port to send traffic to: add ports".into(),
+            ));
+        }
+    }
+    let names: Vec<&str> = s.apps.iter().map(|a| a.name.as_str()).collect();
+    for (i, f) in s.functions.iter().enumerate() {
+        if names.contains(&f.name.as_str()) {
+            out.push((
+                format!("spec.functions[{i}].name"),
+                format!(
+                    "`{}` is also an app: a function's Service would clash with it",
+                    f.name
+                ),
+            ));
+        }
+        for (j, t) in f.from.iter().enumerate() {
+            if !topics.contains(&t.as_str()) {
+                out.push((
+                    format!("spec.functions[{i}].from[{j}]"),
+                    format!("topic `{t}` is not declared in spec.eventBackbone.topics"),
+                ));
+            }
+        }
+        if let Some(t) = &f.tag {
+            if let Err(e) = crate::names::image_tag(t) {
+                out.push((format!("spec.functions[{i}].tag"), e));
+            }
+        }
+        if let Err(e) = crate::names::image_repository(&f.image) {
+            out.push((format!("spec.functions[{i}].image"), e));
+        }
+        for k in f.filter.keys() {
+            // CloudEvents attribute names: lower-case letters and digits.
+            if k.is_empty()
+                || !k
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            {
+                out.push((
+                    format!("spec.functions[{i}].filter.{k}"),
+                    "a CloudEvents attribute name is lower-case letters and digits".into(),
+                ));
+            }
+        }
+    }
 }

@@ -16,8 +16,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/appproject.yaml.j2"),
     ),
     (
-        "argocd-cm.yaml.j2",
-        include_str!("../../templates/argocd-cm.yaml.j2"),
+        "argocd.yaml.j2",
+        include_str!("../../templates/argocd.yaml.j2"),
     ),
     (
         "connect.yaml.j2",
@@ -30,6 +30,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "eventstreams.yaml.j2",
         include_str!("../../templates/eventstreams.yaml.j2"),
+    ),
+    (
+        "imagestream.yaml.j2",
+        include_str!("../../templates/imagestream.yaml.j2"),
     ),
     (
         "kafka.yaml.j2",

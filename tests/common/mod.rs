@@ -16,6 +16,19 @@ pub struct Test {
     args: Vec<String>,
 }
 
+/// The built-in examples seal IBM's pull secret from this variable: tests give a dummy.
+#[allow(dead_code)]
+pub const ENTITLEMENT: (&str, &str) = ("IBM_ENTITLEMENT_KEY", "not-a-real-entitlement-key");
+
+/// The test-only sealing certificate (fixtures/seal), as a path argument.
+#[allow(dead_code)]
+pub fn test_cert() -> String {
+    repo_root()
+        .join("fixtures/seal/TEST-ONLY-sealing-cert.pem")
+        .to_string_lossy()
+        .into_owned()
+}
+
 pub struct Ran {
     pub out: Output,
     pub dir: PathBuf,
@@ -56,6 +69,7 @@ impl Test {
         let out = Command::new(env!("CARGO_BIN_EXE_manifesto"))
             .args(&self.args)
             .current_dir(&self.dir)
+            .env(ENTITLEMENT.0, ENTITLEMENT.1)
             .output()
             .expect("run manifesto");
         Ran { out, dir: self.dir }

@@ -1,7 +1,63 @@
-//! Scaffold, Argo CD area: the bootstrap (operators, AppProject, root Application, health
-//! checks). Pure.
+//! Scaffold, Argo CD area: the bootstrap (operator subscriptions, the Argo CD instance's
+//! health checks, the AppProjects, the root Application) and the Application through which
+//! Argo CD manages all of that itself afterwards. Pure.
 
 use super::*;
+
+/// Argo CD ships health checks for Strimzi's kinds, Knative Serving's Service, OLM
+/// Subscriptions and SealedSecrets (argo-cd resource_customizations/); these it does not.
+/// Without the Application one, a wave of child Applications never waits for the last.
+const APPLICATION_HEALTH: &str = "hs = {}\nhs.status = \"Progressing\"\nhs.message = \"\"\nif obj.status ~= nil then\n  if obj.status.health ~= nil then\n    hs.status = obj.status.health.status\n    if obj.status.health.message ~= nil then\n      hs.message = obj.status.health.message\n    end\n  end\nend\nreturn hs\n";
+
+/// Health from a `Ready` condition, the convention of Strimzi-based and Knative kinds:
+/// True is Healthy, False Degraded (the operator gave up and says why), anything else
+/// (Unknown, NotReady, no status yet, a stale observedGeneration) Progressing.
+const READY_CONDITION_HEALTH: &str = "hs = {}\nif obj.status ~= nil then\n  if obj.status.observedGeneration ~= nil and obj.metadata.generation ~= nil and obj.status.observedGeneration < obj.metadata.generation then\n    hs.status = \"Progressing\"\n    hs.message = \"Waiting for the operator to see the latest spec\"\n    return hs\n  end\n  if obj.status.conditions ~= nil then\n    for i, c in ipairs(obj.status.conditions) do\n      if c.type == \"Ready\" and c.status == \"True\" then\n        hs.status = \"Healthy\"\n        hs.message = c.message or \"Ready\"\n        return hs\n      end\n      if c.type == \"Ready\" and c.status == \"False\" then\n        hs.status = \"Degraded\"\n        hs.message = c.message or c.reason or \"Not ready\"\n        return hs\n      end\n    end\n  end\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n";
+
+/// Health from `status.phase`: `ready` is Healthy, Failed Degraded, others Progressing.
+fn phase_health(ready: &str) -> String {
+    format!(
+        "hs = {{}}\nif obj.status ~= nil and obj.status.phase ~= nil then\n  if obj.status.phase == \"{ready}\" then\n    hs.status = \"Healthy\"\n  elseif obj.status.phase == \"Failed\" then\n    hs.status = \"Degraded\"\n  else\n    hs.status = \"Progressing\"\n  end\n  hs.message = obj.status.phase\n  return hs\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n"
+    )
+}
+
+/// The health checks the instance needs for the kinds this repo renders.
+pub(super) fn health_checks(kinds: &BTreeSet<(String, String)>) -> Vec<Value> {
+    let table: [(&str, &str, Option<&str>); 13] = [
+        ("eventstreams.ibm.com", "EventStreams", Some("Ready")),
+        ("eventstreams.ibm.com", "KafkaTopic", None),
+        ("eventstreams.ibm.com", "KafkaUser", None),
+        ("eventstreams.ibm.com", "KafkaConnect", None),
+        ("eventstreams.ibm.com", "KafkaConnector", None),
+        ("mq.ibm.com", "QueueManager", Some("Running")),
+        ("registry.apicur.io", "ApicurioRegistry", None),
+        ("eventing.knative.dev", "Broker", None),
+        ("eventing.knative.dev", "Trigger", None),
+        ("sources.knative.dev", "KafkaSource", None),
+        ("operator.serverless.openshift.io", "KnativeKafka", None),
+        ("operator.knative.dev", "KnativeEventing", None),
+        ("operator.knative.dev", "KnativeServing", None),
+    ];
+    let mut out =
+        vec![json!({"group": "argoproj.io", "kind": "Application", "lua": APPLICATION_HEALTH})];
+    for (grp, k, phase) in table {
+        // Knative's operator kinds have Argo CD's own checks.
+        if grp == "operator.knative.dev" || !kinds.contains(&(grp.to_string(), k.to_string())) {
+            continue;
+        }
+        let lua = match phase {
+            Some(p) => phase_health(p),
+            None => READY_CONDITION_HEALTH.to_string(),
+        };
+        out.push(json!({"group": grp, "kind": k, "lua": lua}));
+    }
+    out
+}
+
+/// The Argo CD instance: OpenShift GitOps' default one is named after its namespace.
+fn instance(argocd_ns: &str) -> &str {
+    argocd_ns
+}
 
 pub(super) fn argocd(g: &mut Gen) -> Result<(), String> {
     let sol = g.sol;
@@ -11,7 +67,8 @@ pub(super) fn argocd(g: &mut Gen) -> Result<(), String> {
     let mut destinations = std::mem::take(&mut g.destinations);
     let op_dirs = std::mem::take(&mut g.op_dirs);
     let argocd_ns = s.gitops.argocd_namespace.clone();
-    destinations.push(json!({"namespace": argocd_ns, "server": "https://kubernetes.default.svc"}));
+    let in_cluster = "https://kubernetes.default.svc";
+    destinations.push(json!({"namespace": argocd_ns, "server": in_cluster}));
     let mut ns_kinds: Vec<Value> = g
         .kinds
         .iter()
@@ -25,58 +82,126 @@ pub(super) fn argocd(g: &mut Gen) -> Result<(), String> {
         )
     });
     ns_kinds.dedup();
+    let health = health_checks(&g.kinds);
+
+    // The solution's project: its environments' namespaces and the kinds it renders.
     let project = g.render(
         "appproject.yaml.j2",
         ctx(&json!({"project": name, "argocd_namespace": argocd_ns, "solution": name, "repo_url": s.gitops.repo_url,
             "destinations": destinations, "cluster_kinds": [{"group": "", "kind": "Namespace"}], "namespace_kinds": ns_kinds})),
     )?;
     g.add("bootstrap/argocd/project.yaml".into(), project);
+
+    // The platform project: what bootstrap/ holds (operator namespaces, subscriptions,
+    // release manifests with their CRDs and cluster roles, this instance's own objects).
+    let platform = format!("{name}-platform");
+    let mut platform_dest: BTreeSet<String> =
+        g.ops.iter().map(|(o, _)| o.namespace.clone()).collect();
+    platform_dest.insert(argocd_ns.clone());
+    platform_dest.insert("openshift-marketplace".into());
+    platform_dest.insert("openshift-operators".into());
+    if g.uses_functions {
+        platform_dest.insert("knative-serving".into());
+        platform_dest.insert("knative-eventing".into());
+    }
+    let platform_dest: Vec<Value> = platform_dest
+        .iter()
+        .map(|n| json!({"namespace": n, "server": in_cluster}))
+        .collect();
+    let text = g.render(
+        "appproject.yaml.j2",
+        ctx(&json!({"project": platform, "argocd_namespace": argocd_ns, "solution": name, "repo_url": s.gitops.repo_url,
+            "destinations": platform_dest,
+            "cluster_kinds": [{"group": "", "kind": "Namespace"}, {"group": "apiextensions.k8s.io", "kind": "CustomResourceDefinition"},
+                {"group": "rbac.authorization.k8s.io", "kind": "ClusterRole"}, {"group": "rbac.authorization.k8s.io", "kind": "ClusterRoleBinding"}],
+            "namespace_kinds": [{"group": "*", "kind": "*"}]})),
+    )?;
+    g.add("bootstrap/argocd/platform-project.yaml".into(), text);
+
     let root = g.render(
         "application.yaml.j2",
         ctx(&json!({"name": format!("{name}-root"), "argocd_namespace": argocd_ns, "wave": "0", "project": name,
             "repo_url": s.gitops.repo_url, "revision": s.gitops.revision, "path": "config/argocd",
-            "server": "https://kubernetes.default.svc", "namespace": argocd_ns, "automated": true})),
+            "server": in_cluster, "namespace": argocd_ns, "automated": true})),
     )?;
     g.add("bootstrap/argocd/root-application.yaml".into(), root);
-    let health: Vec<Value> = [
-        ("eventstreams.ibm.com", "EventStreams", Some("Ready")),
-        ("eventstreams.ibm.com", "KafkaTopic", None),
-        ("eventstreams.ibm.com", "KafkaUser", None),
-        ("eventstreams.ibm.com", "KafkaConnect", None),
-        ("eventstreams.ibm.com", "KafkaConnector", None),
-        ("kafka.strimzi.io", "Kafka", None),
-        ("kafka.strimzi.io", "KafkaTopic", None),
-        ("kafka.strimzi.io", "KafkaUser", None),
-        ("kafka.strimzi.io", "KafkaConnect", None),
-        ("kafka.strimzi.io", "KafkaConnector", None),
-        ("mq.ibm.com", "QueueManager", Some("Running")),
-        ("registry.apicur.io", "ApicurioRegistry", None),
-    ]
-    .iter()
-    .filter(|(grp, k, _)| g.kinds.contains(&(grp.to_string(), k.to_string())))
-    .map(|(grp, k, phase)| json!({"group": grp, "kind": k, "lua": health_lua(*phase)}))
-    .collect();
-    let cm = g.render(
-        "argocd-cm.yaml.j2",
-        ctx(&json!({"argocd_namespace": argocd_ns, "kinds": health})),
+    let cr = g.render(
+        "argocd.yaml.j2",
+        ctx(&json!({"name": instance(&argocd_ns), "argocd_namespace": argocd_ns, "kinds": health})),
     )?;
-    g.add("bootstrap/argocd/argocd-cm.yaml".into(), cm);
+    g.add("bootstrap/argocd/argocd.yaml".into(), cr);
+    let mut argocd_res: Vec<String> = vec![
+        "argocd.yaml".into(),
+        "platform-project.yaml".into(),
+        "project.yaml".into(),
+        "root-application.yaml".into(),
+    ];
+    // Operators installed from release manifests bring CRDs: the default instance may
+    // write no CRDs until it is granted that here.
+    if g.ops
+        .iter()
+        .any(|(o, _)| matches!(o.install, catalog::Install::Manifest { .. }))
+    {
+        let sa = format!("{}-argocd-application-controller", instance(&argocd_ns));
+        let role = format!("{name}-argocd-crds");
+        let rbac = [
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": role},
+                "rules": [{"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": ["*"]}]}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": role},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": argocd_ns}]}),
+        ];
+        g.add(
+            "bootstrap/argocd/crd-rights.yaml".into(),
+            yaml::to_yaml_stream(rbac.iter()),
+        );
+        argocd_res.push("crd-rights.yaml".into());
+        argocd_res.sort();
+    }
+    // SealedSecrets come from a release manifest, whose CRD is aggregated into no role:
+    // the namespace Role the GitOps operator copies from `admin` would not let Argo CD
+    // write them into the environments' namespaces.
+    if g.kinds
+        .contains(&("bitnami.com".to_string(), "SealedSecret".to_string()))
+        || g.ops
+            .iter()
+            .any(|(o, _)| o.provides_kind("bitnami.com", "SealedSecret"))
+    {
+        let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": format!("{name}-sealedsecrets-admin"), "labels": {"rbac.authorization.k8s.io/aggregate-to-admin": "true"}},
+            "rules": [{"apiGroups": ["bitnami.com"], "resources": ["sealedsecrets"], "verbs": ["*"]}]});
+        g.add_yaml("bootstrap/argocd/sealedsecrets-admin.yaml".into(), &role);
+        argocd_res.push("sealedsecrets-admin.yaml".into());
+        argocd_res.sort();
+    }
     g.add_yaml(
         "bootstrap/argocd/kustomization.yaml".into(),
-        &kustomization(
-            &[
-                "argocd-cm.yaml".into(),
-                "project.yaml".into(),
-                "root-application.yaml".into(),
-            ],
-            Map::new(),
-        ),
+        &kustomization(&argocd_res, Map::new()),
     );
     let mut boot = op_dirs;
+    if g.uses_functions {
+        boot.push("serverless".into());
+    }
     boot.push("argocd".into());
     g.add_yaml(
         "bootstrap/kustomization.yaml".into(),
         &kustomization(&boot, Map::new()),
     );
     Ok(())
+}
+
+/// The Application through which Argo CD manages bootstrap/ itself (operators, their
+/// channels, its own health checks and projects): a later `catalog bump` is a commit.
+/// Never pruned automatically: removing an operator is a decision, not a side effect.
+pub(super) fn platform_application(g: &mut Gen) -> Result<String, String> {
+    let s = &g.sol.spec;
+    let name = &g.sol.metadata.name;
+    let c = json!({"name": format!("{name}-platform"), "argocd_namespace": s.gitops.argocd_namespace, "wave": "-1",
+        "project": format!("{name}-platform"), "repo_url": s.gitops.repo_url, "revision": s.gitops.revision,
+        "path": "bootstrap", "server": "https://kubernetes.default.svc", "namespace": s.gitops.argocd_namespace,
+        "automated": true, "prune": false});
+    g.render(
+        "application.yaml.j2",
+        minijinja::Value::from(minijinja::value::Serde(c)),
+    )
 }

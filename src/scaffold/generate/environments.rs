@@ -99,15 +99,31 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
             );
             components.push(("apps", "2"));
         }
-        if !s.secrets.is_empty() {
+        if g.uses_functions {
+            let mut extra = Map::new();
+            extra.insert("namespace".into(), json!(e.namespace));
+            g.add_yaml(
+                format!("environments/{}/functions/kustomization.yaml", e.name),
+                &kustomization(&["../../base/functions".into()], extra),
+            );
+            components.push(("functions", "3"));
+        }
+        if !s.secrets.is_empty() || !s.pull_secrets.is_empty() {
+            let names: Vec<&str> = s
+                .secrets
+                .iter()
+                .map(|x| x.name.as_str())
+                .chain(s.pull_secrets.iter().map(|p| p.name.as_str()))
+                .collect();
             match opts.cert {
                 None => warnings.push(format!(
                     "no sealing certificate: secrets {} left out of environment {} (give --cert or spec.sealing.certificate)",
-                    s.secrets.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", "),
+                    names.join(", "),
                     e.name
                 )),
                 Some(cert) => {
                     let mut res = Vec::new();
+                    let mut sealed = Vec::new();
                     for sec in &s.secrets {
                         let mut string_data = Map::new();
                         for k in &sec.keys {
@@ -115,17 +131,34 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
                             let text = String::from_utf8(v).map_err(|_| format!("secret {} key {}: value is not UTF-8", sec.name, k.name))?;
                             string_data.insert(k.name.clone(), Value::String(text));
                         }
-                        let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": sec.name, "namespace": e.namespace}, "type": "Opaque", "stringData": string_data});
-                        let sealed = seal::seal(&secret, cert, None, SealOptions::default()).map_err(|e| format!("secret {}: {e}", sec.name))?;
                         let mut keys: Vec<String> = sec.keys.iter().map(|k| k.name.clone()).collect();
                         keys.sort();
+                        sealed.push((sec.name.as_str(), "Opaque", string_data, keys));
+                    }
+                    for p in &s.pull_secrets {
+                        // The password comes in like any secret key's (environment or file).
+                        let key = crate::scaffold::spec::SecretKey {
+                            name: "password".into(),
+                            from_env: p.password_from_env.clone(),
+                            from_file: p.password_from_file.clone(),
+                            generate: None,
+                        };
+                        let password = String::from_utf8((opts.resolve)(&p.name, &key)?)
+                            .map_err(|_| format!("pull secret {}: password is not UTF-8", p.name))?;
+                        let mut string_data = Map::new();
+                        string_data.insert(".dockerconfigjson".into(), Value::String(docker_config(&p.registry, &p.username, &password)));
+                        sealed.push((p.name.as_str(), "kubernetes.io/dockerconfigjson", string_data, vec![".dockerconfigjson".to_string()]));
+                    }
+                    for (sname, stype, string_data, keys) in sealed {
+                        let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": sname, "namespace": e.namespace}, "type": stype, "stringData": string_data});
+                        let sealed = seal::seal(&secret, cert, None, SealOptions::default()).map_err(|e| format!("secret {sname}: {e}"))?;
                         g.files.push(File {
-                            path: format!("environments/{}/secrets/{}.yaml", e.name, sec.name),
+                            path: format!("environments/{}/secrets/{sname}.yaml", e.name),
                             content: yaml::to_yaml(&sealed),
                             sealed_keys: Some(keys),
                         });
                         g.kinds.insert(("bitnami.com".into(), "SealedSecret".into()));
-                        res.push(format!("{}.yaml", sec.name));
+                        res.push(format!("{sname}.yaml"));
                     }
                     g.add_yaml(format!("environments/{}/secrets/kustomization.yaml", e.name), &kustomization(&res, annotations("0")));
                     components.push(("secrets", "0"));
@@ -139,6 +172,9 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
             app_files.push(file);
         }
     }
+    let text = super::argocd::platform_application(g)?;
+    g.add("config/argocd/platform.yaml".into(), text);
+    app_files.push("platform.yaml".into());
     app_files.sort();
     g.add_yaml(
         "config/argocd/kustomization.yaml".into(),
@@ -160,7 +196,7 @@ fn application(
     let c = json!({
         "name": format!("{}-{}-{component}", g.sol.metadata.name, e.name),
         "argocd_namespace": s.gitops.argocd_namespace, "wave": wave, "project": g.sol.metadata.name,
-        "repo_url": s.gitops.repo_url, "revision": s.gitops.revision,
+        "repo_url": s.gitops.repo_url, "revision": e.revision(&s.gitops),
         "path": format!("environments/{}/{component}", e.name),
         "server": e.cluster, "namespace": e.namespace, "automated": e.sync_policy == "automated",
     });
@@ -168,4 +204,15 @@ fn application(
         "application.yaml.j2",
         minijinja::Value::from(minijinja::value::Serde(c)),
     )
+}
+
+/// A `.dockerconfigjson` value for one registry, as `oc create secret docker-registry`
+/// writes it.
+fn docker_config(registry: &str, username: &str, password: &str) -> String {
+    use base64::Engine;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    serde_json::to_string(
+        &json!({"auths": {registry: {"username": username, "password": password, "auth": auth}}}),
+    )
+    .expect("a JSON object")
 }

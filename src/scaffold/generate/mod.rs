@@ -5,9 +5,11 @@
 mod apps;
 mod argocd;
 mod environments;
+mod functions;
 mod operators;
 mod readme;
 mod services;
+mod users;
 
 use super::spec::{Environment, Solution};
 use super::templates;
@@ -64,6 +66,8 @@ struct Gen<'a> {
     /// AppProject destinations, one per environment (environments area).
     destinations: Vec<Value>,
     warnings: Vec<String>,
+    /// Functions are rendered: the Knative instances are part of the platform.
+    uses_functions: bool,
 }
 
 fn kustomization(resources: &[String], extra: Map) -> Value {
@@ -182,17 +186,14 @@ fn spec_or_default(
     })
 }
 
+/// The bootstrap address of the listener SCRAM users connect to (TLS, port 9093).
 fn bootstrap_service(b: &super::spec::EventBackbone) -> String {
     format!("{}-kafka-bootstrap:9093", b.name)
 }
 
-fn health_lua(phase: Option<&str>) -> String {
-    match phase {
-        Some(ready) => format!(
-            "hs = {{}}\nif obj.status ~= nil and obj.status.phase ~= nil then\n  if obj.status.phase == \"{ready}\" then\n    hs.status = \"Healthy\"\n  elseif obj.status.phase == \"Failed\" then\n    hs.status = \"Degraded\"\n  else\n    hs.status = \"Progressing\"\n  end\n  hs.message = obj.status.phase\n  return hs\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n"
-        ),
-        None => "hs = {}\nif obj.status ~= nil and obj.status.conditions ~= nil then\n  for i, c in ipairs(obj.status.conditions) do\n    if c.type == \"Ready\" and c.status == \"True\" then\n      hs.status = \"Healthy\"\n      hs.message = \"Ready\"\n      return hs\n    end\n    if c.type == \"NotReady\" or (c.type == \"Ready\" and c.status == \"False\") then\n      hs.status = \"Progressing\"\n      hs.message = c.message\n      return hs\n    end\n  end\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n".into(),
-    }
+/// The bootstrap address of the listener mTLS users connect to (port 9094).
+fn mtls_bootstrap_service(b: &super::spec::EventBackbone) -> String {
+    format!("{}-kafka-bootstrap:9094", b.name)
 }
 
 pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
@@ -207,11 +208,13 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
         apps: Vec::new(),
         destinations: Vec::new(),
         warnings: Vec::new(),
+        uses_functions: false,
     };
     // The areas in order: each reads what the earlier ones recorded in `g`.
     operators::operators(&mut g)?;
     services::services(&mut g)?;
     apps::apps(&mut g)?;
+    functions::functions(&mut g)?;
     environments::environments(&mut g, opts)?;
     argocd::argocd(&mut g)?;
     let readme = readme::readme(sol, &g.ops);

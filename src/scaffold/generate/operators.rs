@@ -31,9 +31,17 @@ pub(super) fn operators(g: &mut Gen) -> Result<(), String> {
             let r = s.catalog.r#ref.clone().unwrap_or_else(|| "main".into());
             format!("{url}//{}/operator/overlays/{channel}?ref={r}", op.name)
         };
+        let mut extra = annotations("-10");
+        if matches!(op.install, catalog::Install::Manifest { .. }) {
+            // A release manifest runs its controller in its own namespace: Argo CD may
+            // manage its Deployment there only once the namespace carries this label.
+            let patch = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": op.namespace,
+                "labels": {"argocd.argoproj.io/managed-by": s.gitops.argocd_namespace}}});
+            extra.insert("patches".into(), json!([{"patch": yaml::to_yaml(&patch)}]));
+        }
         g.add_yaml(
             format!("bootstrap/operators/{}/kustomization.yaml", op.name),
-            &kustomization(&[src], annotations("-10")),
+            &kustomization(&[src], extra),
         );
         op_dirs.push(format!("operators/{}", op.name));
     }

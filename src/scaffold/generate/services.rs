@@ -2,11 +2,11 @@
 //! queue managers and the schema registry, as base folders with their sync waves. Pure.
 
 use super::*;
+use crate::scaffold::spec::KafkaAuth;
 
 pub(super) fn services(g: &mut Gen) -> Result<(), String> {
     let sol = g.sol;
     let s = &sol.spec;
-    let name = &sol.metadata.name;
     let ops = g.ops.clone();
     let mut services: Vec<String> = Vec::new();
     if let Some(b) = &s.event_backbone {
@@ -36,11 +36,13 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
                 api.insert(kind.into(), json!(v));
             }
         }
+        let users = super::users::kafka_users(sol);
+        let mtls = users.iter().any(|u| u.auth == KafkaAuth::Tls);
         let used = [
             (main_kind, true),
             ("KafkaNodePool", !es),
             ("KafkaTopic", !b.topics.is_empty()),
-            ("KafkaUser", !b.users.is_empty()),
+            ("KafkaUser", !users.is_empty()),
             ("KafkaConnect", !b.connect_clusters.is_empty()),
             ("KafkaConnector", !b.connectors.is_empty()),
         ];
@@ -87,7 +89,7 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
         let backbone = vec![(
             "backbone".to_string(),
             template,
-            json!({"b": bb, "storage": storage, "registry": registry, "api": api}),
+            json!({"b": bb, "storage": storage, "registry": registry, "api": api, "mtls": mtls}),
         )];
         g.service_folder(&mut services, "backbone", "1", backbone)?;
         let common = |key: &str, item: Value| {
@@ -108,23 +110,15 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
             })
             .collect();
         g.service_folder(&mut services, "topics", "2", topics)?;
-        let users = b
-            .users
+        let users = users
             .iter()
             .map(|u| {
-                let acls: Vec<Value> = u
-                    .acls
-                    .iter()
-                    .map(
-                        |a| json!({"topic": a.topic, "group": a.group, "operations": a.operations}),
-                    )
-                    .collect();
                 (
                     u.name.clone(),
                     "user.yaml.j2",
                     common(
                         "u",
-                        json!({"name": u.name, "authentication": u.authentication, "acls": acls}),
+                        json!({"name": u.name, "authentication": u.auth.as_str(), "acls": u.acls}),
                     ),
                 )
             })
@@ -134,18 +128,60 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
             .connect_clusters
             .iter()
             .map(|cc| {
-                let mut c = common("c", json!({"name": cc.name, "replicas": cc.replicas, "image": cc.image, "user": cc.user}));
+                let user = cc.user.clone().unwrap_or_else(|| cc.name.clone());
+                let [offsets, configs, status] = super::users::connect_topics(&cc.name);
+                // Secrets connectors read credentials from, mounted at /mnt/<secret>.
+                let mut secrets: Vec<&str> = b
+                    .connectors
+                    .iter()
+                    .filter(|k| k.connect_cluster == cc.name)
+                    .filter_map(|k| k.credentials.as_ref().map(|c| c.secret.as_str()))
+                    .collect();
+                secrets.sort();
+                secrets.dedup();
+                let plugins: Vec<Value> = cc.plugins.iter().map(|p| json!({"name": p.name, "artifacts": p.artifacts.iter().map(|a| {
+                    let mut m = Map::new();
+                    m.insert("type".into(), json!(a.r#type));
+                    for (k, v) in [("url", &a.url), ("sha512sum", &a.sha512sum), ("group", &a.group), ("artifact", &a.artifact), ("version", &a.version)] {
+                        if let Some(v) = v { m.insert(k.into(), json!(v)); }
+                    }
+                    Value::Object(m)
+                }).collect::<Vec<_>>()})).collect();
+                let mut c = common("c", json!({"name": cc.name, "replicas": cc.replicas, "image": cc.image, "user": user,
+                    "offsets": offsets, "configs": configs, "status": status, "secrets": secrets, "plugins": plugins,
+                    "v1": api.get("KafkaConnect").and_then(Value::as_str) == Some("kafka.strimzi.io/v1")}));
                 c["bootstrap"] = json!(bootstrap_service(b));
                 c["replication"] = json!(b.replicas.min(3));
                 (cc.name.clone(), "connect.yaml.j2", c)
             })
             .collect();
+        // Connect clusters that build their image push it into an ImageStream first.
+        let images = b
+            .connect_clusters
+            .iter()
+            .filter(|c| !c.plugins.is_empty())
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    "imagestream.yaml.j2",
+                    json!({"name": c.name}),
+                )
+            })
+            .collect();
+        g.service_folder(&mut services, "images", "1", images)?;
         g.service_folder(&mut services, "connect", "2", connect)?;
         let connectors = b
             .connectors
             .iter()
             .map(|k| {
-                let item = json!({"name": k.name, "connect_cluster": k.connect_cluster, "class": k.class, "tasks_max": k.tasks_max, "config": k.config});
+                let mut config = k.config.clone();
+                if let Some(cr) = &k.credentials {
+                    // Read from the mounted Secret when the task starts: no value is in git.
+                    let dir = format!("/mnt/{}", cr.secret);
+                    config.insert("mq.user.name".into(), json!(format!("${{directory:{dir}:{}}}", cr.username_key)));
+                    config.insert("mq.password".into(), json!(format!("${{directory:{dir}:{}}}", cr.password_key)));
+                }
+                let item = json!({"name": k.name, "connect_cluster": k.connect_cluster, "class": k.class, "tasks_max": k.tasks_max, "config": config});
                 (k.name.clone(), "connector.yaml.j2", common("k", item))
             })
             .collect();
@@ -177,15 +213,10 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
                         op.name
                     )
                 })?;
-            let mut mqsc = String::new();
-            for queue in &q.queues {
-                mqsc.push_str(&format!("DEFINE QLOCAL('{}') MAXDEPTH({}) REPLACE\n", queue.name, queue.max_depth.unwrap_or(5000)));
-            }
-            for ch in &q.channels {
-                mqsc.push_str(&format!("DEFINE CHANNEL('{}') CHLTYPE(SVRCONN) TRPTYPE(TCP) REPLACE\n", ch.name));
-            }
+            let mqsc = mqsc(q);
             let c = json!({"q": {"name": q.name, "version": version, "license": license, "use": license_use, "availability": q.availability},
-                "storage": q.storage.clone().unwrap_or_else(|| "2Gi".into()), "mqsc": mqsc, "api": api});
+                "storage": q.storage.clone().unwrap_or_else(|| "2Gi".into()), "mqsc": mqsc, "api": api,
+                "pull_secrets": s.pull_secrets.iter().map(|p| p.name.clone()).collect::<Vec<_>>()});
             Ok((q.name.clone(), "queuemanager.yaml.j2", c))
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -195,16 +226,16 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
         .as_ref()
         .filter(|r| r.r#type == "apicurio")
     {
-        let rname = r.name.clone().unwrap_or_else(|| format!("{name}-registry"));
-        let bootstrap = s
+        let _ = r;
+        let rname = super::users::registry_name(sol).expect("an Apicurio registry");
+        let b = s
             .event_backbone
             .as_ref()
-            .map(bootstrap_service)
-            .unwrap_or_default();
+            .ok_or("spec.schemaRegistry: Apicurio's KafkaSQL storage needs spec.eventBackbone")?;
         let item = vec![(
             "registry".to_string(),
             "registry.yaml.j2",
-            json!({"name": rname, "bootstrap": bootstrap}),
+            json!({"name": rname, "bootstrap": bootstrap_service(b), "cluster": b.name}),
         )];
         g.service_folder(&mut services, "registry", "1", item)?;
     }
@@ -217,4 +248,59 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
 
     g.services = services;
     Ok(())
+}
+
+/// A queue manager's MQSC: its queues and channels, then who may connect. Clients have no
+/// OS users in the container, so the queue manager authorizes external identities
+/// (`SecurityPolicy=UserExternal` in its qm.ini): every client of a declared channel runs
+/// as the app identity with exactly the authorities on the declared queues, and a
+/// back-stop rule blocks every other channel. `development` also turns channel and
+/// connection authentication off.
+fn mqsc(q: &crate::scaffold::spec::QueueManager) -> String {
+    use crate::scaffold::spec::MqSecurityMode;
+    let user = &q.security.app_user;
+    let mut m = String::new();
+    for queue in &q.queues {
+        m.push_str(&format!(
+            "DEFINE QLOCAL('{}') MAXDEPTH({}) REPLACE\n",
+            queue.name,
+            queue.max_depth.unwrap_or(5000)
+        ));
+    }
+    for ch in &q.channels {
+        m.push_str(&format!(
+            "DEFINE CHANNEL('{}') CHLTYPE(SVRCONN) TRPTYPE(TCP) MCAUSER('{user}') REPLACE\n",
+            ch.name
+        ));
+    }
+    match q.security.mode {
+        MqSecurityMode::App => {
+            m.push_str("* Channel authentication: only the declared channels admit clients, as the app identity.\n");
+            m.push_str("SET CHLAUTH('*') TYPE(ADDRESSMAP) ADDRESS('*') USERSRC(NOACCESS) DESCR('Back-stop: no other channel admits clients') ACTION(REPLACE)\n");
+            for ch in &q.channels {
+                m.push_str(&format!(
+                    "SET CHLAUTH('{}') TYPE(ADDRESSMAP) ADDRESS('*') USERSRC(MAP) MCAUSER('{user}') DESCR('Clients run as the app identity') ACTION(REPLACE)\n",
+                    ch.name
+                ));
+            }
+            // No password can be checked without OS users or LDAP: the identity is the
+            // channel's, so a client's user id and password must not be required.
+            m.push_str("ALTER QMGR CONNAUTH(' ')\n");
+        }
+        MqSecurityMode::Development => {
+            m.push_str("* DEVELOPMENT MODE: channel and connection authentication are off. Test queue managers only.\n");
+            m.push_str("ALTER QMGR CHLAUTH(DISABLED) CONNAUTH(' ')\n");
+        }
+    }
+    m.push_str("REFRESH SECURITY TYPE(CONNAUTH)\n");
+    m.push_str(&format!(
+        "SET AUTHREC PRINCIPAL('{user}') OBJTYPE(QMGR) AUTHADD(CONNECT,INQ)\n"
+    ));
+    for queue in &q.queues {
+        m.push_str(&format!(
+            "SET AUTHREC PROFILE('{}') PRINCIPAL('{user}') OBJTYPE(QUEUE) AUTHADD(BROWSE,GET,INQ,PUT)\n",
+            queue.name
+        ));
+    }
+    m
 }
