@@ -63,6 +63,7 @@ fn main() {
         objects,
         installs: Vec::new(),
         installs_namespaces: Vec::new(),
+        installs_objects: vec![],
         cert_pem: String::new(),
         aggregated: true,
         page: 500,

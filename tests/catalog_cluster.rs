@@ -31,6 +31,7 @@ fn server() -> Server {
         objects,
         installs: Vec::new(),
         installs_namespaces: Vec::new(),
+        installs_objects: vec![],
         cert_pem: String::new(),
         aggregated: true,
         page: 50,

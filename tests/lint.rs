@@ -697,6 +697,7 @@ fn kube_context_takes_schemas_from_the_clusters_openapi() {
         objects: vec![crd],
         installs: Vec::new(),
         installs_namespaces: Vec::new(),
+        installs_objects: vec![],
         cert_pem: String::new(),
         aggregated: true,
         page: 100,

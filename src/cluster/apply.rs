@@ -1,10 +1,11 @@
 //! Cluster stage: server-side apply of a set of objects in the order a fresh cluster
-//! needs. Namespaces and CRDs first; each CRD is waited for until Established before its
-//! custom resources; with `wait`, a Subscription is waited for until its CSV Succeeded;
-//! objects whose kind or namespace is not there yet (an operator still installing) are
-//! retried until they are, or until the deadline; objects annotated
-//! `manifesto.dev/apply-when-exists` are applied only once their operator has created them. Talks to the cluster only through
-//! client.rs; reports progress through a callback and never prints.
+//! needs. Namespaces and CRDs first, the rest by Argo CD sync wave; each CRD is waited for
+//! until Established before its custom resources; with `wait`, a Subscription is waited
+//! for until its CSV Succeeded; objects whose kind or namespace is not there yet (an
+//! operator still installing) are retried until they are, or until the deadline; objects
+//! annotated `manifesto.dev/apply-when-exists` are applied only once their operator has
+//! created them, and the objects of later waves wait with them. Talks to the cluster only
+//! through client.rs; reports progress through a callback and never prints.
 
 use super::client::{Cluster, ClusterError};
 use super::normalize::ObjectKey;
@@ -108,6 +109,14 @@ fn applies_when_exists(obj: &Value) -> bool {
         == Some("true")
 }
 
+/// An object's Argo CD sync wave (0 when it has none or Argo CD could not read it).
+fn wave(obj: &Value) -> i64 {
+    obj.pointer("/metadata/annotations/argocd.argoproj.io~1sync-wave")
+        .and_then(Value::as_str)
+        .and_then(|w| w.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn not_found_namespace(e: &ClusterError) -> bool {
     matches!(e, ClusterError::Status { code: 404, message, .. } if message.starts_with("namespaces "))
 }
@@ -138,7 +147,8 @@ pub fn apply_all(
         .clone()
         .unwrap_or_else(|| cluster.default_namespace().to_string());
     scopes.resolve(&mut objects, &ns);
-    objects.sort_by_key(phase);
+    // Argo CD's sync waves order the rest, as Argo CD would apply them.
+    objects.sort_by_key(|o| (phase(o), wave(o)));
     let crd_kinds: Vec<(String, String)> =
         objects.iter().filter_map(super::scope::crd_kind).collect();
     let namespaces: Vec<String> = objects
@@ -151,8 +161,19 @@ pub fn apply_all(
     loop {
         let mut waiting: Vec<(Value, String)> = Vec::new();
         let mut progressed = false;
+        // Set by an object waiting for its operator to create it: the later sync waves
+        // wait too (the root Application must not sync before the instance has its
+        // health checks).
+        let mut barrier: Option<(i64, String)> = None;
         for obj in std::mem::take(&mut pending) {
             let key = ObjectKey::of(&obj);
+            if let Some((w, b)) = &barrier
+                && wave(&obj) > *w
+            {
+                let why = format!("{key} (after {b})");
+                waiting.push((obj, why));
+                continue;
+            }
             if stale && disc.find(&key.group, &key.kind).is_none() {
                 disc = cluster.discover(&[])?;
                 stale = false;
@@ -187,6 +208,7 @@ pub fn apply_all(
                     ));
                     done.objects.push((key, Outcome::Configured));
                 } else {
+                    barrier = Some((wave(&obj), key.to_string()));
                     waiting.push((obj, format!("{key} (its operator has not created it yet)")));
                 }
                 continue;

@@ -25,9 +25,6 @@ fn argocd_ns() -> String {
 fn in_cluster() -> String {
     "https://kubernetes.default.svc".into()
 }
-fn automated() -> String {
-    "automated".into()
-}
 fn three() -> u32 {
     3
 }
@@ -157,11 +154,57 @@ pub struct Environment {
     pub namespace: String,
     #[serde(default = "in_cluster")]
     pub cluster: String,
-    #[serde(default = "automated")]
-    pub sync_policy: String,
+    #[serde(default)]
+    pub sync_policy: SyncPolicy,
     /// The git revision this environment's Applications track (default: the gitops
     /// revision). Pinning prod to a tag makes promotion a reviewed change of this field.
     pub revision: Option<String>,
+}
+
+/// How Argo CD syncs an environment: by itself (and self-heals), or when a person presses
+/// sync.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncPolicy {
+    #[default]
+    Automated,
+    Manual,
+}
+
+impl SyncPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncPolicy::Automated => "automated",
+            SyncPolicy::Manual => "manual",
+        }
+    }
+}
+
+/// The Kafka the solution runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackboneType {
+    /// IBM Event Streams (eventstreams.ibm.com).
+    EventStreams,
+    /// Strimzi (kafka.strimzi.io).
+    Strimzi,
+}
+
+impl BackboneType {
+    pub fn display(self) -> &'static str {
+        match self {
+            BackboneType::EventStreams => "IBM Event Streams",
+            BackboneType::Strimzi => "Strimzi",
+        }
+    }
+}
+
+/// The schema registry: Apicurio's operator, or the one Event Streams runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistryType {
+    Apicurio,
+    EventStreams,
 }
 
 impl Environment {
@@ -192,7 +235,7 @@ pub struct OperatorRef {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventBackbone {
-    pub r#type: String,
+    pub r#type: BackboneType,
     pub name: String,
     pub version: Option<String>,
     pub license: Option<String>,
@@ -201,6 +244,10 @@ pub struct EventBackbone {
     #[serde(default = "three")]
     pub replicas: u32,
     pub storage: Option<String>,
+    /// A listener outside the cluster: an OpenShift Route (TLS passthrough, port 443),
+    /// SCRAM users.
+    #[serde(default)]
+    pub external: bool,
     #[serde(default)]
     pub topics: Vec<Topic>,
     #[serde(default)]
@@ -372,7 +419,7 @@ pub struct MqChannel {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SchemaRegistry {
-    pub r#type: String,
+    pub r#type: RegistryType,
     pub name: Option<String>,
 }
 
@@ -436,7 +483,7 @@ impl Solution {
     pub fn required_operators(&self) -> Vec<(&'static str, String)> {
         let mut v = Vec::new();
         if let Some(b) = &self.spec.event_backbone {
-            let op = if b.r#type == "eventstreams" {
+            let op = if b.r#type == BackboneType::EventStreams {
                 "ibm-eventstreams"
             } else {
                 "strimzi"
@@ -450,7 +497,7 @@ impl Solution {
             .spec
             .schema_registry
             .as_ref()
-            .is_some_and(|r| r.r#type == "apicurio")
+            .is_some_and(|r| r.r#type == RegistryType::Apicurio)
         {
             v.push(("apicurio-registry", "spec.schemaRegistry".to_string()));
         }
@@ -1019,7 +1066,7 @@ fn semantics(s: &Spec, users: &[&str], topics: &[&str], out: &mut Vec<(String, S
     let ibm = s
         .event_backbone
         .as_ref()
-        .is_some_and(|b| b.r#type == "eventstreams")
+        .is_some_and(|b| b.r#type == BackboneType::EventStreams)
         || !s.queue_managers.is_empty();
     if ibm
         && !s
@@ -1131,10 +1178,10 @@ fn semantics(s: &Spec, users: &[&str], topics: &[&str], out: &mut Vec<(String, S
                 ));
             }
         }
-        if let Some(t) = &f.tag {
-            if let Err(e) = crate::names::image_tag(t) {
-                out.push((format!("spec.functions[{i}].tag"), e));
-            }
+        if let Some(t) = &f.tag
+            && let Err(e) = crate::names::image_tag(t)
+        {
+            out.push((format!("spec.functions[{i}].tag"), e));
         }
         if let Err(e) = crate::names::image_repository(&f.image) {
             out.push((format!("spec.functions[{i}].image"), e));

@@ -80,6 +80,8 @@ pub struct Config {
     pub installs: Vec<Kind>,
     /// Namespaces an applied Subscription creates (its operator's).
     pub installs_namespaces: Vec<&'static str>,
+    /// Objects an applied Subscription's operator creates (the default Argo CD instance).
+    pub installs_objects: Vec<Value>,
     /// What the sealed-secrets controller's proxied `/v1/cert.pem` returns.
     pub cert_pem: String,
     /// Serve aggregated discovery (else only the legacy documents).
@@ -404,6 +406,8 @@ fn apply(target: &str, content_type: &str, body: &[u8], cfg: &mut Config) -> (u1
             cfg.objects
                 .push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}));
         }
+        let made = std::mem::take(&mut cfg.installs_objects);
+        cfg.objects.extend(made);
     }
     (200, merged.to_string())
 }
@@ -501,13 +505,19 @@ fn route(method: &str, target: &str, accept: &str, cfg: &mut Config) -> (u16, St
                 .collect();
             groups.sort();
             groups.dedup();
-            // One version per group here: the version of its kinds.
+            // Each version of a group with its kinds (OLM's group serves v1 and v1alpha1),
+            // in the order the kinds were named.
             let items: Vec<Value> = groups.iter().map(|g| {
                 let kinds: Vec<&Kind> = cfg.kinds.iter().filter(|k| k.group == *g).collect();
-                let res: Vec<Value> = kinds.iter().map(|k| json!({
-                    "resource": k.plural, "responseKind": {"group": k.group, "version": k.version, "kind": k.kind},
-                    "scope": if k.namespaced { "Namespaced" } else { "Cluster" }, "verbs": ["get", "list"]})).collect();
-                json!({"metadata": {"name": g}, "versions": [{"version": kinds[0].version, "resources": res}]})
+                let mut versions: Vec<&str> = kinds.iter().map(|k| k.version).collect();
+                versions.dedup();
+                let versions: Vec<Value> = versions.iter().map(|v| {
+                    let res: Vec<Value> = kinds.iter().filter(|k| k.version == *v).map(|k| json!({
+                        "resource": k.plural, "responseKind": {"group": k.group, "version": k.version, "kind": k.kind},
+                        "scope": if k.namespaced { "Namespaced" } else { "Cluster" }, "verbs": ["get", "list"]})).collect();
+                    json!({"version": v, "resources": res})
+                }).collect();
+                json!({"metadata": {"name": g}, "versions": versions})
             }).collect();
             (200, json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "items": items}).to_string())
         }

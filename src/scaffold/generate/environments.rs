@@ -23,7 +23,9 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
             let mut patches = Vec::new();
             let b = s.event_backbone.as_ref();
             for (topic, n) in &o.partitions {
-                let (group, _) = if b.is_some_and(|b| b.r#type == "eventstreams") {
+                let (group, _) = if b
+                    .is_some_and(|b| b.r#type == crate::scaffold::spec::BackboneType::EventStreams)
+                {
                     ("eventstreams.ibm.com", 0)
                 } else {
                     ("kafka.strimzi.io", 0)
@@ -34,27 +36,28 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
             }
             for (target, size) in &o.storage {
                 if let Some(b) = b.filter(|b| &b.name == target) {
-                    let (kind, tname, path) = if b.r#type == "eventstreams" {
-                        let kraft = serving(&ops, "eventstreams.ibm.com", "EventStreams")
-                            .ok()
-                            .and_then(|(o, c)| o.operand(c))
-                            .is_some_and(|d| d.kraft);
-                        (
-                            "EventStreams",
-                            b.name.clone(),
-                            if kraft {
-                                "/spec/strimziOverrides/nodePools/0/storage/size"
-                            } else {
-                                "/spec/strimziOverrides/kafka/storage/size"
-                            },
-                        )
-                    } else {
-                        (
-                            "KafkaNodePool",
-                            format!("{}-dual", b.name),
-                            "/spec/storage/volumes/0/size",
-                        )
-                    };
+                    let (kind, tname, path) =
+                        if b.r#type == crate::scaffold::spec::BackboneType::EventStreams {
+                            let kraft = serving(&ops, "eventstreams.ibm.com", "EventStreams")
+                                .ok()
+                                .and_then(|(o, c)| o.operand(c))
+                                .is_some_and(|d| d.kraft);
+                            (
+                                "EventStreams",
+                                b.name.clone(),
+                                if kraft {
+                                    "/spec/strimziOverrides/nodePools/0/storage/size"
+                                } else {
+                                    "/spec/strimziOverrides/kafka/storage/size"
+                                },
+                            )
+                        } else {
+                            (
+                                "KafkaNodePool",
+                                format!("{}-dual", b.name),
+                                "/spec/storage/volumes/0/size",
+                            )
+                        };
                     patches.push(json!({"target": {"kind": kind, "name": tname}, "patch": yaml::to_yaml(&json!([{"op": "replace", "path": path, "value": size}]))}));
                 } else {
                     patches.push(json!({"target": {"kind": "QueueManager", "name": target},
@@ -198,7 +201,7 @@ fn application(
         "argocd_namespace": s.gitops.argocd_namespace, "wave": wave, "project": g.sol.metadata.name,
         "repo_url": s.gitops.repo_url, "revision": e.revision(&s.gitops),
         "path": format!("environments/{}/{component}", e.name),
-        "server": e.cluster, "namespace": e.namespace, "automated": e.sync_policy == "automated",
+        "server": e.cluster, "namespace": e.namespace, "automated": e.sync_policy == crate::scaffold::spec::SyncPolicy::Automated,
     });
     g.render(
         "application.yaml.j2",

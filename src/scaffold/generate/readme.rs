@@ -20,7 +20,8 @@ pub(super) fn diagram(sol: &Solution) -> String {
     if let Some(b) = &s.event_backbone {
         m.push_str(&format!(
             "  subgraph kafka[\"{} ({})\"]\n",
-            b.name, b.r#type
+            b.name,
+            b.r#type.display()
         ));
         for t in &b.topics {
             m.push_str(&format!("    {}[/\"{}\"/]\n", id("topic", &t.name), t.name));
@@ -138,7 +139,7 @@ pub(super) fn readme(sol: &Solution, ops: &[(&catalog::Operator, String)]) -> St
             e.name,
             e.namespace,
             e.cluster,
-            e.sync_policy,
+            e.sync_policy.as_str(),
             e.revision(&s.gitops)
         ));
     }

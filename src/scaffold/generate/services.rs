@@ -10,7 +10,7 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
     let ops = g.ops.clone();
     let mut services: Vec<String> = Vec::new();
     if let Some(b) = &s.event_backbone {
-        let es = b.r#type == "eventstreams";
+        let es = b.r#type == crate::scaffold::spec::BackboneType::EventStreams;
         let (group, label) = if es {
             ("eventstreams.ibm.com", "eventstreams.ibm.com/cluster")
         } else {
@@ -20,7 +20,7 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
         let registry = s
             .schema_registry
             .as_ref()
-            .is_some_and(|r| r.r#type == "eventstreams");
+            .is_some_and(|r| r.r#type == crate::scaffold::spec::RegistryType::EventStreams);
         let main_kind = if es { "EventStreams" } else { "Kafka" };
         let (op, channel) = serving(&ops, group, main_kind)?;
         let mut api = Map::new();
@@ -89,7 +89,7 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
         let backbone = vec![(
             "backbone".to_string(),
             template,
-            json!({"b": bb, "storage": storage, "registry": registry, "api": api, "mtls": mtls}),
+            json!({"b": bb, "storage": storage, "registry": registry, "api": api, "mtls": mtls, "external": b.external}),
         )];
         g.service_folder(&mut services, "backbone", "1", backbone)?;
         let common = |key: &str, item: Value| {
@@ -224,7 +224,7 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
     if let Some(r) = s
         .schema_registry
         .as_ref()
-        .filter(|r| r.r#type == "apicurio")
+        .filter(|r| r.r#type == crate::scaffold::spec::RegistryType::Apicurio)
     {
         let _ = r;
         let rname = super::users::registry_name(sol).expect("an Apicurio registry");

@@ -36,7 +36,7 @@ pub(super) fn registry_name(sol: &crate::scaffold::spec::Solution) -> Option<Str
     sol.spec
         .schema_registry
         .as_ref()
-        .filter(|r| r.r#type == "apicurio")
+        .filter(|r| r.r#type == crate::scaffold::spec::RegistryType::Apicurio)
         .map(|r| {
             r.name
                 .clone()
