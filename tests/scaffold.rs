@@ -75,14 +75,14 @@ fn example_scaffolds_a_complete_repo_that_builds_like_kustomize() {
     ] {
         assert!(kinds.iter().any(|x| x == k), "no {k} in the rendered repo");
     }
-    let app = std::fs::read_to_string(ran.dir.join("repo/config/argocd/prod-apps.yaml")).unwrap();
+    let app = std::fs::read_to_string(ran.dir.join("repo/config/argocd/prod/apps.yaml")).unwrap();
     assert!(!app.contains("automated"), "prod syncs manually:\n{app}");
     assert!(
         app.contains("SkipDryRunOnMissingResource=true")
             && app.contains("resources-finalizer.argocd.argoproj.io")
     );
     let dev =
-        std::fs::read_to_string(ran.dir.join("repo/config/argocd/dev-services.yaml")).unwrap();
+        std::fs::read_to_string(ran.dir.join("repo/config/argocd/dev/services.yaml")).unwrap();
     assert!(
         dev.contains("selfHeal: true") && dev.contains("argocd.argoproj.io/sync-wave: \"1\""),
         "{dev}"

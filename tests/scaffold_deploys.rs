@@ -81,19 +81,26 @@ fn scaffold(name: &str, spec: Option<&str>) -> Repo {
     let root = dir.join("repo");
     let cache = dir.join("cache");
     common::seed_remote_cache(&cache, &root);
-    let mut app_files: Vec<Value> = yaml_docs(&common::manifesto_build_offline(
-        &root.join("config/argocd"),
+    // From the root Application down, as Argo CD finds them.
+    let mut queue: Vec<Value> = yaml_docs(&common::manifesto_build_offline(
+        &root.join("bootstrap/root"),
         &cache,
     ));
-    app_files.extend(yaml_docs(&common::manifesto_build_offline(
-        &root.join("bootstrap/argocd"),
-        &cache,
-    )));
-    let mut apps = Vec::new();
-    for a in app_files.iter().filter(|o| o["kind"] == "Application") {
+    let mut apps: Vec<(String, Vec<Value>)> = Vec::new();
+    while let Some(a) = queue.pop() {
+        let n = a["metadata"]["name"].as_str().unwrap().to_string();
+        if apps.iter().any(|(x, _)| *x == n) {
+            continue;
+        }
         let path = a["spec"]["source"]["path"].as_str().unwrap();
         let objects = yaml_docs(&common::manifesto_build_offline(&root.join(path), &cache));
-        apps.push((a["metadata"]["name"].as_str().unwrap().to_string(), objects));
+        queue.extend(
+            objects
+                .iter()
+                .filter(|o| o["kind"] == "Application")
+                .cloned(),
+        );
+        apps.push((n, objects));
     }
     Repo { dir: root, apps }
 }
@@ -115,6 +122,13 @@ const EXAMPLES: [&str; 3] = ["realtime-inventory", "minimal", "event-functions"]
 
 fn all() -> [&'static Repo; 3] {
     [realtime(), minimal(), functions()]
+}
+
+fn wave(o: &Value) -> i64 {
+    o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+        .as_str()
+        .map(|w| w.parse().unwrap())
+        .unwrap_or(0)
 }
 
 fn ns(o: &Value) -> &str {
@@ -582,8 +596,8 @@ fn mq_admits_the_app_identity_only() {
     // A connector with credentials reads them from the Secret mounted into Connect.
     let spec = include_str!("../templates/examples/realtime-inventory.yaml")
         .replace(
-            "          mq.record.builder: com.ibm.eventstreams.connect.mqsource.builders.DefaultRecordBuilder\n",
-            "          mq.record.builder: com.ibm.eventstreams.connect.mqsource.builders.DefaultRecordBuilder\n        credentials:\n          secret: mq-credentials\n",
+            "          value.converter: org.apache.kafka.connect.storage.StringConverter\n",
+            "          value.converter: org.apache.kafka.connect.storage.StringConverter\n        credentials:\n          secret: mq-credentials\n",
         )
         .replace(
             "  pullSecrets:",
@@ -657,6 +671,13 @@ fn apicurio_connects_with_scram_over_tls() {
         assert_eq!(scram["passwordSecretName"], name(u));
         assert!(allows(u, "topic", "kafkasql-journal", "Write"));
         assert!(allows(u, "group", "apicurio-registry-0", "Read"));
+        // It starts once its user's Secret exists: a later wave than the users.
+        assert!(
+            wave(r) > wave(u),
+            "registry wave {} vs user {}",
+            wave(r),
+            wave(u)
+        );
     }
 }
 
@@ -688,7 +709,7 @@ fn health_checks_live_in_the_argocd_resource() {
                 c["check"]
                     .as_str()
                     .unwrap()
-                    .contains("c.status == \"False\" then\n        hs.status = \"Degraded\""),
+                    .contains("else\n          hs.status = \"Degraded\""),
                 "{c:#}"
             );
         }
@@ -795,7 +816,7 @@ fn bootstrap_works_on_a_fresh_cluster_and_is_then_managed_by_argo_cd() {
         .kind("Application")
         .find(|a| name(a) == "minimal-platform")
         .unwrap();
-    assert_eq!(platform["spec"]["source"]["path"], "bootstrap");
+    assert_eq!(platform["spec"]["source"]["path"], "bootstrap/platform");
     assert_eq!(platform["spec"]["syncPolicy"]["automated"]["prune"], false);
     let objects = &repo
         .apps
@@ -803,11 +824,54 @@ fn bootstrap_works_on_a_fresh_cluster_and_is_then_managed_by_argo_cd() {
         .find(|(n, _)| n == "minimal-platform")
         .unwrap()
         .1;
-    for want in ["Subscription", "ArgoCD", "AppProject", "Application"] {
+    for want in ["Subscription", "ArgoCD", "AppProject"] {
         assert!(
             objects.iter().any(|o| o["kind"] == want),
             "platform lacks {want}"
         );
+    }
+    // The root manages itself and the platform, never the reverse (each would wait for
+    // the other's health).
+    assert!(
+        objects.iter().all(|o| o["kind"] != "Application"),
+        "the platform syncs an Application"
+    );
+    let root = &repo
+        .apps
+        .iter()
+        .find(|(n, _)| n == "minimal-root")
+        .unwrap()
+        .1;
+    for want in ["minimal-root", "minimal-platform", "minimal-dev"] {
+        assert!(
+            root.iter()
+                .any(|o| o["kind"] == "Application" && name(o) == want),
+            "root lacks {want}"
+        );
+    }
+}
+
+/// Environments are apps of apps of their own: a prod that syncs by hand (and was never
+/// synced, or is degraded) holds back no wave of another environment.
+#[test]
+fn environments_sync_independently() {
+    for repo in all() {
+        let root = &repo
+            .apps
+            .iter()
+            .find(|(n, _)| n.ends_with("-root"))
+            .unwrap()
+            .1;
+        for a in root.iter().filter(|o| o["kind"] == "Application") {
+            let path = a["spec"]["source"]["path"].as_str().unwrap();
+            assert!(
+                path == "config/argocd"
+                    || path == "bootstrap/platform"
+                    || path.starts_with("config/argocd/"),
+                "the root syncs {path} directly"
+            );
+            assert!(a["spec"]["syncPolicy"]["automated"].is_object(), "{a:#}");
+        }
     }
 }
 
@@ -914,5 +978,14 @@ fn functions_take_events_from_the_broker() {
     // The Knative instances are part of the platform.
     let kinds: Vec<&str> = repo.kind("KnativeKafka").map(name).collect();
     assert_eq!(kinds, ["knative-kafka"]);
+    // KnativeKafka's webhook wants KnativeEventing first, which wants its namespace.
+    let w = |kind: &str| repo.kind(kind).map(wave).max().unwrap();
+    let ns_wave = repo
+        .kind("Namespace")
+        .filter(|n| name(n) == "knative-eventing")
+        .map(wave)
+        .max()
+        .unwrap();
+    assert!(ns_wave < w("KnativeEventing") && w("KnativeEventing") < w("KnativeKafka"));
     let _ = repo_root();
 }

@@ -424,6 +424,7 @@ pub struct SchemaRegistry {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct App {
     pub name: String,
     pub image: String,
@@ -446,6 +447,10 @@ pub struct App {
     /// An OpenShift Route (TLS edge) to its first port.
     #[serde(default)]
     pub route: bool,
+    /// A Kafka Streams app: its group is its application.id, and it creates and uses
+    /// internal topics named after it (changelogs, repartitions).
+    #[serde(default)]
+    pub kafka_streams: bool,
 }
 
 impl App {

@@ -9,10 +9,12 @@ use super::*;
 /// Without the Application one, a wave of child Applications never waits for the last.
 const APPLICATION_HEALTH: &str = "hs = {}\nhs.status = \"Progressing\"\nhs.message = \"\"\nif obj.status ~= nil then\n  if obj.status.health ~= nil then\n    hs.status = obj.status.health.status\n    if obj.status.health.message ~= nil then\n      hs.message = obj.status.health.message\n    end\n  end\nend\nreturn hs\n";
 
-/// Health from a `Ready` condition, the convention of Strimzi-based and Knative kinds:
-/// True is Healthy, False Degraded (the operator gave up and says why), anything else
-/// (Unknown, NotReady, no status yet, a stale observedGeneration) Progressing.
-const READY_CONDITION_HEALTH: &str = "hs = {}\nif obj.status ~= nil then\n  if obj.status.observedGeneration ~= nil and obj.metadata.generation ~= nil and obj.status.observedGeneration < obj.metadata.generation then\n    hs.status = \"Progressing\"\n    hs.message = \"Waiting for the operator to see the latest spec\"\n    return hs\n  end\n  if obj.status.conditions ~= nil then\n    for i, c in ipairs(obj.status.conditions) do\n      if c.type == \"Ready\" and c.status == \"True\" then\n        hs.status = \"Healthy\"\n        hs.message = c.message or \"Ready\"\n        return hs\n      end\n      if c.type == \"Ready\" and c.status == \"False\" then\n        hs.status = \"Degraded\"\n        hs.message = c.message or c.reason or \"Not ready\"\n        return hs\n      end\n    end\n  end\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n";
+/// Health from a `Ready` condition, the convention of Strimzi-based, Apicurio and Knative
+/// kinds: True is Healthy, False Degraded (the operator gave up and says why) unless its
+/// reason says it is still starting (Apicurio reports Ready=False with reason
+/// Initializing while it waits for Kafka), anything else (Unknown, NotReady, no status
+/// yet, a stale observedGeneration) Progressing.
+const READY_CONDITION_HEALTH: &str = "hs = {}\nif obj.status ~= nil then\n  if obj.status.observedGeneration ~= nil and obj.metadata.generation ~= nil and obj.status.observedGeneration < obj.metadata.generation then\n    hs.status = \"Progressing\"\n    hs.message = \"Waiting for the operator to see the latest spec\"\n    return hs\n  end\n  if obj.status.conditions ~= nil then\n    for i, c in ipairs(obj.status.conditions) do\n      if c.type == \"Ready\" and c.status == \"True\" then\n        hs.status = \"Healthy\"\n        hs.message = c.message or \"Ready\"\n        return hs\n      end\n      if c.type == \"Ready\" and c.status == \"False\" then\n        if c.reason == \"Initializing\" or c.reason == \"Reconciling\" or c.reason == \"Pending\" or c.reason == \"Creating\" then\n          hs.status = \"Progressing\"\n        else\n          hs.status = \"Degraded\"\n        end\n        hs.message = c.message or c.reason or \"Not ready\"\n        return hs\n      end\n    end\n  end\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n";
 
 /// Health from `status.phase`: `ready` is Healthy, Failed Degraded, others Progressing.
 fn phase_health(ready: &str) -> String {
@@ -124,7 +126,11 @@ pub(super) fn argocd(g: &mut Gen) -> Result<(), String> {
             "repo_url": s.gitops.repo_url, "revision": s.gitops.revision, "path": "config/argocd",
             "server": in_cluster, "namespace": argocd_ns, "automated": true})),
     )?;
-    g.add("bootstrap/argocd/root-application.yaml".into(), root);
+    g.add("bootstrap/root/root-application.yaml".into(), root);
+    g.add_yaml(
+        "bootstrap/root/kustomization.yaml".into(),
+        &kustomization(&["root-application.yaml".into()], Map::new()),
+    );
     let cr = g.render(
         "argocd.yaml.j2",
         ctx(&json!({"name": instance(&argocd_ns), "argocd_namespace": argocd_ns, "kinds": health})),
@@ -134,7 +140,6 @@ pub(super) fn argocd(g: &mut Gen) -> Result<(), String> {
         "argocd.yaml".into(),
         "platform-project.yaml".into(),
         "project.yaml".into(),
-        "root-application.yaml".into(),
     ];
     // Operators installed from release manifests bring CRDs: the default instance may
     // write no CRDs until it is granted that here.
@@ -178,19 +183,26 @@ pub(super) fn argocd(g: &mut Gen) -> Result<(), String> {
         "bootstrap/argocd/kustomization.yaml".into(),
         &kustomization(&argocd_res, Map::new()),
     );
-    let mut boot = op_dirs;
+    // bootstrap/platform is what the platform Application syncs: everything but the root
+    // Application (which manages the platform Application: syncing it from there would
+    // make each wait for the other's health).
+    let mut platform: Vec<String> = op_dirs.iter().map(|d| format!("../{d}")).collect();
     if g.uses_functions {
-        boot.push("serverless".into());
+        platform.push("../serverless".into());
     }
-    boot.push("argocd".into());
+    platform.push("../argocd".into());
+    g.add_yaml(
+        "bootstrap/platform/kustomization.yaml".into(),
+        &kustomization(&platform, Map::new()),
+    );
     g.add_yaml(
         "bootstrap/kustomization.yaml".into(),
-        &kustomization(&boot, Map::new()),
+        &kustomization(&["platform".into(), "root".into()], Map::new()),
     );
     Ok(())
 }
 
-/// The Application through which Argo CD manages bootstrap/ itself (operators, their
+/// The Application through which Argo CD manages bootstrap/platform (operators, their
 /// channels, its own health checks and projects): a later `catalog bump` is a commit.
 /// Never pruned automatically: removing an operator is a decision, not a side effect.
 pub(super) fn platform_application(g: &mut Gen) -> Result<String, String> {
@@ -198,7 +210,7 @@ pub(super) fn platform_application(g: &mut Gen) -> Result<String, String> {
     let name = &g.sol.metadata.name;
     let c = json!({"name": format!("{name}-platform"), "argocd_namespace": s.gitops.argocd_namespace, "wave": "-1",
         "project": format!("{name}-platform"), "repo_url": s.gitops.repo_url, "revision": s.gitops.revision,
-        "path": "bootstrap", "server": "https://kubernetes.default.svc", "namespace": s.gitops.argocd_namespace,
+        "path": "bootstrap/platform", "server": "https://kubernetes.default.svc", "namespace": s.gitops.argocd_namespace,
         "automated": true, "prune": false});
     g.render(
         "application.yaml.j2",

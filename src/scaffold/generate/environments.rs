@@ -168,17 +168,32 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
                 }
             }
         }
+        // Each environment is an app of apps of its own: its waves (secrets, services,
+        // apps, functions) wait only for its own Applications, so a manual prod that was
+        // never synced, or a degraded one, holds back no other environment.
+        let mut env_files = Vec::new();
         for (component, wave) in components {
-            let file = format!("{}-{component}.yaml", e.name);
+            let file = format!("{component}.yaml");
             let text = application(g, e, component, wave)?;
-            g.add(format!("config/argocd/{file}"), text);
-            app_files.push(file);
+            g.add(format!("config/argocd/{}/{file}", e.name), text);
+            env_files.push(file);
         }
+        env_files.sort();
+        g.add_yaml(
+            format!("config/argocd/{}/kustomization.yaml", e.name),
+            &kustomization(&env_files, Map::new()),
+        );
+        let text = environment_application(g, e)?;
+        g.add(format!("config/argocd/{}.yaml", e.name), text);
+        app_files.push(format!("{}.yaml", e.name));
     }
     let text = super::argocd::platform_application(g)?;
     g.add("config/argocd/platform.yaml".into(), text);
     app_files.push("platform.yaml".into());
     app_files.sort();
+    // The root Application manages itself too (Argo CD leaves an Application's own health
+    // out of its health), so a change to it is a commit as well.
+    app_files.push("../../bootstrap/root".into());
     g.add_yaml(
         "config/argocd/kustomization.yaml".into(),
         &kustomization(&app_files, Map::new()),
@@ -187,6 +202,24 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
     g.destinations = destinations;
     g.warnings.extend(warnings);
     Ok(())
+}
+
+/// An environment's app of apps: always synced automatically (it only holds the
+/// environment's Applications, whose own policy is the environment's), at the
+/// environment's revision, so promotion moves the Applications' definitions too.
+fn environment_application(g: &mut Gen, e: &Environment) -> Result<String, String> {
+    let s = &g.sol.spec;
+    let c = json!({
+        "name": format!("{}-{}", g.sol.metadata.name, e.name),
+        "argocd_namespace": s.gitops.argocd_namespace, "wave": "0", "project": g.sol.metadata.name,
+        "repo_url": s.gitops.repo_url, "revision": e.revision(&s.gitops),
+        "path": format!("config/argocd/{}", e.name),
+        "server": "https://kubernetes.default.svc", "namespace": s.gitops.argocd_namespace, "automated": true,
+    });
+    g.render(
+        "application.yaml.j2",
+        minijinja::Value::from(minijinja::value::Serde(c)),
+    )
 }
 
 fn application(

@@ -33,15 +33,19 @@ pub(super) fn functions(g: &mut Gen) -> Result<(), String> {
     // The Knative instances: Serving for the functions, Eventing for Broker and Trigger,
     // KnativeKafka for KafkaSource (its webhook wants KnativeEventing there first).
     let instances = [
-        // Argo CD may write the Knative instances there only with this label.
+        // Argo CD may write the Knative instances there only with this label. Waves: the
+        // namespaces, then Serving and Eventing, then KnativeKafka (its webhook refuses it
+        // before KnativeEventing exists), all after the operators (-10).
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "knative-serving",
+            "annotations": {WAVE: "-6"},
             "labels": {"argocd.argoproj.io/managed-by": s.gitops.argocd_namespace}}}),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "knative-eventing",
+            "annotations": {WAVE: "-6"},
             "labels": {"argocd.argoproj.io/managed-by": s.gitops.argocd_namespace}}}),
         json!({"apiVersion": api("operator.knative.dev", "KnativeServing")?, "kind": "KnativeServing",
-            "metadata": {"name": "knative-serving", "namespace": "knative-serving"}, "spec": {}}),
+            "metadata": {"name": "knative-serving", "namespace": "knative-serving", "annotations": {WAVE: "-5"}}, "spec": {}}),
         json!({"apiVersion": api("operator.knative.dev", "KnativeEventing")?, "kind": "KnativeEventing",
-            "metadata": {"name": "knative-eventing", "namespace": "knative-eventing"}, "spec": {}}),
+            "metadata": {"name": "knative-eventing", "namespace": "knative-eventing", "annotations": {WAVE: "-5"}}, "spec": {}}),
         json!({"apiVersion": api("operator.serverless.openshift.io", "KnativeKafka")?, "kind": "KnativeKafka",
             "metadata": {"name": "knative-kafka", "namespace": "knative-eventing",
                 "annotations": {WAVE: "-4"}},

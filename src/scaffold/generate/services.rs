@@ -237,7 +237,8 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
             "registry.yaml.j2",
             json!({"name": rname, "bootstrap": bootstrap_service(b), "cluster": b.name}),
         )];
-        g.service_folder(&mut services, "registry", "1", item)?;
+        // After the users (wave 2): KafkaSQL starts only once its KafkaUser's Secret exists.
+        g.service_folder(&mut services, "registry", "3", item)?;
     }
     if !services.is_empty() {
         g.add_yaml(

@@ -98,8 +98,23 @@ pub(super) fn kafka_users(sol: &crate::scaffold::spec::Solution) -> Vec<KafkaUse
         for t in &a.consumes {
             acls.push(acl("topic", t, &["Read", "Describe"]));
         }
-        if !a.consumes.is_empty() {
+        if !a.consumes.is_empty() || a.kafka_streams {
             acls.push(acl("group", a.group(), &["Read"]));
+        }
+        if a.kafka_streams {
+            // Changelog and repartition topics: <application.id>-...
+            acls.push(acl(
+                "topic",
+                &format!("{}-*", a.group()),
+                &[
+                    "Create",
+                    "Read",
+                    "Write",
+                    "Describe",
+                    "DescribeConfigs",
+                    "Delete",
+                ],
+            ));
         }
         own(&a.name, KafkaAuth::ScramSha512, acls, &mut users);
     }
