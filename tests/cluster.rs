@@ -343,13 +343,7 @@ fn support_kind(
     plural: &'static str,
     namespaced: bool,
 ) -> common::apiserver::Kind {
-    common::apiserver::Kind {
-        group,
-        version,
-        kind,
-        plural,
-        namespaced,
-    }
+    common::apiserver::kind(group, version, kind, plural, namespaced)
 }
 
 #[test]

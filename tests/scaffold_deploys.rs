@@ -714,7 +714,43 @@ fn health_checks_live_in_the_argocd_resource() {
             );
         }
     }
+    // Strimzi-based kinds report failure as NotReady=True (Argo CD's own Strimzi checks).
     let checks = realtime().kind("ArgoCD").next().unwrap()["spec"]["resourceHealthChecks"].clone();
+    let topic = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["group"] == "eventstreams.ibm.com" && c["kind"] == "KafkaTopic")
+        .unwrap();
+    assert!(topic["check"].as_str().unwrap().contains("c.type == \"NotReady\" and c.status == \"True\" and c.reason ~= \"Creating\" then\n        hs.status = \"Degraded\""));
+    // Catalogs answer before the Subscriptions that install from them start.
+    assert!(
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "CatalogSource")
+    );
+    let platform = &realtime()
+        .apps
+        .iter()
+        .find(|(n, _)| n == "rt-inventory-platform")
+        .unwrap()
+        .1;
+    let sources: Vec<i64> = platform
+        .iter()
+        .filter(|o| o["kind"] == "CatalogSource")
+        .map(wave)
+        .collect();
+    let subs: Vec<i64> = platform
+        .iter()
+        .filter(|o| o["kind"] == "Subscription")
+        .map(wave)
+        .collect();
+    assert!(
+        !sources.is_empty() && sources.iter().max() < subs.iter().min(),
+        "{sources:?} {subs:?}"
+    );
     for k in ["EventStreams", "QueueManager", "KafkaTopic"] {
         assert!(
             checks.as_array().unwrap().iter().any(|c| c["kind"] == k),
@@ -730,13 +766,7 @@ fn health_checks_live_in_the_argocd_resource() {
 #[test]
 fn bootstrap_works_on_a_fresh_cluster_and_is_then_managed_by_argo_cd() {
     let repo = minimal();
-    let k = |group, version, kind, plural, namespaced| common::apiserver::Kind {
-        group,
-        version,
-        kind,
-        plural,
-        namespaced,
-    };
+    let k = common::apiserver::kind;
     let mut kinds = core_kinds();
     kinds.push(k(
         "operators.coreos.com",
@@ -931,11 +961,10 @@ fn functions_take_events_from_the_broker() {
                 .unwrap(),
         );
         assert_eq!(u["spec"]["authentication"]["type"], "tls");
-        assert!(
-            spec["bootstrapServers"][0]
-                .as_str()
-                .unwrap()
-                .ends_with(":9094")
+        // Its dispatcher runs in knative-eventing: the address names the namespace.
+        assert_eq!(
+            spec["bootstrapServers"][0].as_str().unwrap(),
+            format!("kafka-kafka-bootstrap.{}.svc:9094", ns(src))
         );
         let topic = spec["topics"][0].as_str().unwrap();
         assert!(allows(u, "topic", topic, "Read"));

@@ -197,15 +197,36 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
         reseal: a.reseal,
         keep_unlisted: false,
     };
-    // A repo made from an example gets the example as its spec, so that later scaffold and
-    // bump runs in it have their source of truth. An existing spec is the user's: kept.
-    let extra = match a.example {
-        Some(_) if !a.out.join("solution.yaml").exists() => {
-            vec![("solution.yaml".to_string(), text.clone())]
-        }
-        _ => Vec::new(),
+    // The repo gets its spec, so that later scaffold and bump runs in it have their source
+    // of truth: the example, or a spec kept elsewhere. An existing spec is the user's:
+    // kept. A spec naming files relative to itself stays where it is (copied, its paths
+    // would point elsewhere), and the user is told.
+    let extra = if a.out.join("solution.yaml").exists() {
+        Vec::new()
+    } else if a.example.is_some() || !names_files(&text) {
+        vec![("solution.yaml".to_string(), text.clone())]
+    } else {
+        eprintln!(
+            "warning: {origin} names files relative to itself: not copied into {} (keep the spec there as solution.yaml for `catalog bump`)",
+            a.out.display()
+        );
+        Vec::new()
     };
     apply(&a.out, files, &fingerprint, &opts, extra)
+}
+
+/// Whether a (valid) spec names files relative to itself: a certificate or secret files.
+fn names_files(text: &str) -> bool {
+    spec::parse(text).is_ok_and(|sol| {
+        let s = &sol.spec;
+        s.sealing.certificate.is_some()
+            || s.secrets
+                .iter()
+                .any(|x| x.keys.iter().any(|k| k.from_file.is_some()))
+            || s.pull_secrets
+                .iter()
+                .any(|p| p.password_from_file.is_some())
+    })
 }
 
 /// How [`apply`] writes.

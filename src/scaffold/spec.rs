@@ -224,6 +224,9 @@ pub struct Overrides {
     pub storage: BTreeMap<String, String>,
     #[serde(default)]
     pub image_tags: BTreeMap<String, String>,
+    /// Per Event Streams or queue manager: the license `use` here (prod: Production).
+    #[serde(default)]
+    pub license_use: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -481,6 +484,20 @@ pub struct SecretKey {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Sealing {
     pub certificate: Option<String>,
+}
+
+impl Spec {
+    /// The topics functions take events from, each once, sorted: one KafkaSource each.
+    pub fn function_topics(&self) -> Vec<&str> {
+        let mut topics: Vec<&str> = self
+            .functions
+            .iter()
+            .flat_map(|f| f.from.iter().map(String::as_str))
+            .collect();
+        topics.sort();
+        topics.dedup();
+        topics
+    }
 }
 
 impl Solution {
@@ -967,7 +984,18 @@ fn references(sol: &Solution) -> Vec<(String, String)> {
                 ));
             }
         }
-        for n in o.storage.keys() {
+        for n in o.license_use.keys() {
+            if s.event_backbone
+                .as_ref()
+                .is_some_and(|b| &b.name == n && b.r#type == BackboneType::Strimzi)
+            {
+                out.push((
+                    format!("{at}.licenseUse.{n}"),
+                    "a Strimzi Kafka has no license to set".into(),
+                ));
+            }
+        }
+        for n in o.storage.keys().chain(o.license_use.keys()) {
             let known = s.event_backbone.as_ref().is_some_and(|b| &b.name == n)
                 || s.queue_managers.iter().any(|q| &q.name == n);
             if !known {

@@ -24,14 +24,25 @@ pub struct Kind {
     pub namespaced: bool,
 }
 
-pub fn core_kinds() -> Vec<Kind> {
-    let k = |group, version, kind, plural, namespaced| Kind {
+/// A served kind.
+pub fn kind(
+    group: &'static str,
+    version: &'static str,
+    kind: &'static str,
+    plural: &'static str,
+    namespaced: bool,
+) -> Kind {
+    Kind {
         group,
         version,
         kind,
         plural,
         namespaced,
-    };
+    }
+}
+
+pub fn core_kinds() -> Vec<Kind> {
+    let k = kind;
     vec![
         k("", "v1", "ConfigMap", "configmaps", true),
         k("", "v1", "Secret", "secrets", true),

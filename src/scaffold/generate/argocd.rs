@@ -10,11 +10,16 @@ use super::*;
 const APPLICATION_HEALTH: &str = "hs = {}\nhs.status = \"Progressing\"\nhs.message = \"\"\nif obj.status ~= nil then\n  if obj.status.health ~= nil then\n    hs.status = obj.status.health.status\n    if obj.status.health.message ~= nil then\n      hs.message = obj.status.health.message\n    end\n  end\nend\nreturn hs\n";
 
 /// Health from a `Ready` condition, the convention of Strimzi-based, Apicurio and Knative
-/// kinds: True is Healthy, False Degraded (the operator gave up and says why) unless its
+/// kinds: True is Healthy; False Degraded (the operator gave up and says why) unless its
 /// reason says it is still starting (Apicurio reports Ready=False with reason
-/// Initializing while it waits for Kafka), anything else (Unknown, NotReady, no status
-/// yet, a stale observedGeneration) Progressing.
-const READY_CONDITION_HEALTH: &str = "hs = {}\nif obj.status ~= nil then\n  if obj.status.observedGeneration ~= nil and obj.metadata.generation ~= nil and obj.status.observedGeneration < obj.metadata.generation then\n    hs.status = \"Progressing\"\n    hs.message = \"Waiting for the operator to see the latest spec\"\n    return hs\n  end\n  if obj.status.conditions ~= nil then\n    for i, c in ipairs(obj.status.conditions) do\n      if c.type == \"Ready\" and c.status == \"True\" then\n        hs.status = \"Healthy\"\n        hs.message = c.message or \"Ready\"\n        return hs\n      end\n      if c.type == \"Ready\" and c.status == \"False\" then\n        if c.reason == \"Initializing\" or c.reason == \"Reconciling\" or c.reason == \"Pending\" or c.reason == \"Creating\" then\n          hs.status = \"Progressing\"\n        else\n          hs.status = \"Degraded\"\n        end\n        hs.message = c.message or c.reason or \"Not ready\"\n        return hs\n      end\n    end\n  end\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n";
+/// Initializing while it waits for Kafka); `NotReady=True` is Degraded but while Creating
+/// (Strimzi's and Event Streams' failure report, as Argo CD's own Strimzi checks read
+/// it); anything else (Unknown, no status yet, a stale observedGeneration) Progressing.
+const READY_CONDITION_HEALTH: &str = "hs = {}\nif obj.status ~= nil then\n  if obj.status.observedGeneration ~= nil and obj.metadata.generation ~= nil and obj.status.observedGeneration < obj.metadata.generation then\n    hs.status = \"Progressing\"\n    hs.message = \"Waiting for the operator to see the latest spec\"\n    return hs\n  end\n  if obj.status.conditions ~= nil then\n    for i, c in ipairs(obj.status.conditions) do\n      if c.type == \"NotReady\" and c.status == \"True\" and c.reason ~= \"Creating\" then\n        hs.status = \"Degraded\"\n        hs.message = c.message or c.reason or \"Not ready\"\n        return hs\n      end\n      if c.type == \"Ready\" and c.status == \"True\" then\n        hs.status = \"Healthy\"\n        hs.message = c.message or \"Ready\"\n        return hs\n      end\n      if c.type == \"Ready\" and c.status == \"False\" then\n        if c.reason == \"Initializing\" or c.reason == \"Reconciling\" or c.reason == \"Pending\" or c.reason == \"Creating\" then\n          hs.status = \"Progressing\"\n        else\n          hs.status = \"Degraded\"\n        end\n        hs.message = c.message or c.reason or \"Not ready\"\n        return hs\n      end\n    end\n  end\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n";
+
+/// OLM's CatalogSource: Healthy once its registry answers; until then Progressing, so the
+/// Subscriptions of a later wave do not start against a catalog that is not there yet.
+const CATALOG_SOURCE_HEALTH: &str = "hs = {}\nif obj.status ~= nil and obj.status.connectionState ~= nil and obj.status.connectionState.lastObservedState ~= nil then\n  if obj.status.connectionState.lastObservedState == \"READY\" then\n    hs.status = \"Healthy\"\n  else\n    hs.status = \"Progressing\"\n  end\n  hs.message = obj.status.connectionState.lastObservedState\n  return hs\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the catalog\"\nreturn hs\n";
 
 /// Health from `status.phase`: `ready` is Healthy, Failed Degraded, others Progressing.
 fn phase_health(ready: &str) -> String {
@@ -24,7 +29,10 @@ fn phase_health(ready: &str) -> String {
 }
 
 /// The health checks the instance needs for the kinds this repo renders.
-pub(super) fn health_checks(kinds: &BTreeSet<(String, String)>) -> Vec<Value> {
+pub(super) fn health_checks(
+    kinds: &BTreeSet<(String, String)>,
+    catalog_sources: bool,
+) -> Vec<Value> {
     let table: [(&str, &str, Option<&str>); 13] = [
         ("eventstreams.ibm.com", "EventStreams", Some("Ready")),
         ("eventstreams.ibm.com", "KafkaTopic", None),
@@ -42,6 +50,9 @@ pub(super) fn health_checks(kinds: &BTreeSet<(String, String)>) -> Vec<Value> {
     ];
     let mut out =
         vec![json!({"group": "argoproj.io", "kind": "Application", "lua": APPLICATION_HEALTH})];
+    if catalog_sources {
+        out.push(json!({"group": "operators.coreos.com", "kind": "CatalogSource", "lua": CATALOG_SOURCE_HEALTH}));
+    }
     for (grp, k, phase) in table {
         // Knative's operator kinds have Argo CD's own checks.
         if grp == "operator.knative.dev" || !kinds.contains(&(grp.to_string(), k.to_string())) {
@@ -84,7 +95,15 @@ pub(super) fn argocd(g: &mut Gen) -> Result<(), String> {
         )
     });
     ns_kinds.dedup();
-    let health = health_checks(&g.kinds);
+    let mut platform_kinds = g.kinds.clone();
+    if g.uses_functions {
+        platform_kinds.insert((
+            "operator.serverless.openshift.io".to_string(),
+            "KnativeKafka".to_string(),
+        ));
+    }
+    let catalog_sources = op_dirs.iter().any(|d| d.contains("catalog-sources"));
+    let health = health_checks(&platform_kinds, catalog_sources);
 
     // The solution's project: its environments' namespaces and the kinds it renders.
     let project = g.render(
@@ -186,7 +205,18 @@ pub(super) fn argocd(g: &mut Gen) -> Result<(), String> {
     // bootstrap/platform is what the platform Application syncs: everything but the root
     // Application (which manages the platform Application: syncing it from there would
     // make each wait for the other's health).
-    let mut platform: Vec<String> = op_dirs.iter().map(|d| format!("../{d}")).collect();
+    let (sources, operators): (Vec<&String>, Vec<&String>) =
+        op_dirs.iter().partition(|d| d.contains("catalog-sources"));
+    let mut platform: Vec<String> = operators.iter().map(|d| format!("../{d}")).collect();
+    if !sources.is_empty() {
+        // Catalogs before the Subscriptions that install from them (wave -10).
+        let res: Vec<String> = sources.iter().map(|d| format!("../{d}")).collect();
+        g.add_yaml(
+            "bootstrap/catalog-sources/kustomization.yaml".into(),
+            &kustomization(&res, annotations("-20")),
+        );
+        platform.insert(0, "../catalog-sources".into());
+    }
     if g.uses_functions {
         platform.push("../serverless".into());
     }

@@ -34,6 +34,15 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
                 patches.push(json!({"target": {"group": group, "kind": "KafkaTopic", "name": topic},
                     "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/partitions", "value": n}]))}));
             }
+            for (target, license_use) in &o.license_use {
+                let kind = if b.is_some_and(|b| &b.name == target) {
+                    "EventStreams"
+                } else {
+                    "QueueManager"
+                };
+                patches.push(json!({"target": {"kind": kind, "name": target},
+                    "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/license/use", "value": license_use}]))}));
+            }
             for (target, size) in &o.storage {
                 if let Some(b) = b.filter(|b| &b.name == target) {
                     let (kind, tname, path) =
@@ -105,6 +114,22 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
         if g.uses_functions {
             let mut extra = Map::new();
             extra.insert("namespace".into(), json!(e.namespace));
+            // KafkaSource's dispatcher runs in knative-eventing: the bootstrap address must
+            // name the environment's namespace (Strimzi's certificate covers that name).
+            if let Some(b) = &s.event_backbone {
+                let patches: Vec<Value> = s
+                    .function_topics()
+                    .iter()
+                    .map(|t| {
+                        let address = format!("{}-kafka-bootstrap.{}.svc:9094", b.name, e.namespace);
+                        json!({"target": {"group": "sources.knative.dev", "kind": "KafkaSource", "name": super::users::source_user(t)},
+                            "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/bootstrapServers/0", "value": address}]))})
+                    })
+                    .collect();
+                if !patches.is_empty() {
+                    extra.insert("patches".into(), Value::Array(patches));
+                }
+            }
             g.add_yaml(
                 format!("environments/{}/functions/kustomization.yaml", e.name),
                 &kustomization(&["../../base/functions".into()], extra),

@@ -64,14 +64,7 @@ pub(super) fn functions(g: &mut Gen) -> Result<(), String> {
         json!({"apiVersion": "eventing.knative.dev/v1", "kind": "Broker",
         "metadata": {"name": BROKER}}),
     ];
-    let mut topics: Vec<&str> = s
-        .functions
-        .iter()
-        .flat_map(|f| f.from.iter().map(String::as_str))
-        .collect();
-    topics.sort();
-    topics.dedup();
-    for t in &topics {
+    for t in &s.function_topics() {
         let b = b.ok_or("spec.functions: `from` topics need spec.eventBackbone")?;
         let user = super::users::source_user(t);
         let ca = format!("{}-cluster-ca-cert", b.name);
@@ -139,16 +132,7 @@ pub(super) fn functions(g: &mut Gen) -> Result<(), String> {
             );
         }
     }
-    for o in &objs {
-        let api = yaml::str_at(o, &["apiVersion"]);
-        let group = api
-            .split_once('/')
-            .map(|(g, _)| g)
-            .unwrap_or("")
-            .to_string();
-        g.kinds
-            .insert((group, yaml::str_at(o, &["kind"]).to_string()));
-    }
+    g.record_kinds(&objs);
     g.add(
         "environments/base/functions/functions.yaml".into(),
         yaml::to_yaml_stream(objs.iter()),

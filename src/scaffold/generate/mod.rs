@@ -143,17 +143,19 @@ impl Gen<'_> {
             .map(|d| d.value)
             .filter(|v| !v.is_null())
             .collect();
-        for o in &objs {
-            let api = yaml::str_at(o, &["apiVersion"]);
-            let group = api
-                .split_once('/')
-                .map(|(g, _)| g)
-                .unwrap_or("")
-                .to_string();
-            self.kinds
-                .insert((group, yaml::str_at(o, &["kind"]).to_string()));
-        }
+        self.record_kinds(&objs);
         Ok(yaml::to_yaml_stream(objs.iter()))
+    }
+
+    /// Notes the (apiGroup, kind) of objects generated, for the AppProject and the health
+    /// checks.
+    fn record_kinds(&mut self, objs: &[Value]) {
+        for o in objs {
+            let api = yaml::str_at(o, &["apiVersion"]);
+            let group = api.split_once('/').map(|(g, _)| g).unwrap_or("");
+            self.kinds
+                .insert((group.to_string(), yaml::str_at(o, &["kind"]).to_string()));
+        }
     }
 }
 

@@ -78,14 +78,7 @@ pub(super) fn diagram(sol: &Solution) -> String {
     }
     if !s.functions.is_empty() {
         m.push_str("  broker{{\"Broker default\"}}\n");
-        let mut sources: Vec<&str> = s
-            .functions
-            .iter()
-            .flat_map(|f| f.from.iter().map(String::as_str))
-            .collect();
-        sources.sort();
-        sources.dedup();
-        for t in sources {
+        for t in s.function_topics() {
             edges.push(format!("  {} -- KafkaSource --> broker", id("topic", t)));
         }
         for f in &s.functions {

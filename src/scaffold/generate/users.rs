@@ -165,14 +165,7 @@ pub(super) fn kafka_users(sol: &crate::scaffold::spec::Solution) -> Vec<KafkaUse
         ];
         own(&r, KafkaAuth::ScramSha512, acls, &mut users);
     }
-    let mut topics: Vec<&str> = s
-        .functions
-        .iter()
-        .flat_map(|f| f.from.iter().map(String::as_str))
-        .collect();
-    topics.sort();
-    topics.dedup();
-    for t in topics {
+    for t in s.function_topics() {
         let name = source_user(t);
         let acls = vec![
             acl("topic", t, &["Read", "Describe"]),
