@@ -227,6 +227,9 @@ pub struct Overrides {
     /// Per Event Streams or queue manager: the license `use` here (prod: Production).
     #[serde(default)]
     pub license_use: BTreeMap<String, String>,
+    /// Per Event Streams or queue manager: the license id here (MQ's differs by use).
+    #[serde(default)]
+    pub license: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -985,6 +988,16 @@ fn references(sol: &Solution) -> Vec<(String, String)> {
             }
         }
         for n in o.license_use.keys() {
+            // An MQ license id names its use (IBM's licence table: one id for Production,
+            // another for NonProduction): changing the use alone makes a wrong pair.
+            if s.queue_managers.iter().any(|q| &q.name == n) && !o.license.contains_key(n) {
+                out.push((
+                    format!("{at}.licenseUse.{n}"),
+                    format!("an MQ license id is for one use: give the id for this use in {at}.license.{n} too"),
+                ));
+            }
+        }
+        for n in o.license_use.keys().chain(o.license.keys()) {
             if s.event_backbone
                 .as_ref()
                 .is_some_and(|b| &b.name == n && b.r#type == BackboneType::Strimzi)
@@ -995,7 +1008,12 @@ fn references(sol: &Solution) -> Vec<(String, String)> {
                 ));
             }
         }
-        for n in o.storage.keys().chain(o.license_use.keys()) {
+        for n in o
+            .storage
+            .keys()
+            .chain(o.license_use.keys())
+            .chain(o.license.keys())
+        {
             let known = s.event_backbone.as_ref().is_some_and(|b| &b.name == n)
                 || s.queue_managers.iter().any(|q| &q.name == n);
             if !known {

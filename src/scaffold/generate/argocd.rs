@@ -17,6 +17,12 @@ const APPLICATION_HEALTH: &str = "hs = {}\nhs.status = \"Progressing\"\nhs.messa
 /// it); anything else (Unknown, no status yet, a stale observedGeneration) Progressing.
 const READY_CONDITION_HEALTH: &str = "hs = {}\nif obj.status ~= nil then\n  if obj.status.observedGeneration ~= nil and obj.metadata.generation ~= nil and obj.status.observedGeneration < obj.metadata.generation then\n    hs.status = \"Progressing\"\n    hs.message = \"Waiting for the operator to see the latest spec\"\n    return hs\n  end\n  if obj.status.conditions ~= nil then\n    for i, c in ipairs(obj.status.conditions) do\n      if c.type == \"NotReady\" and c.status == \"True\" and c.reason ~= \"Creating\" then\n        hs.status = \"Degraded\"\n        hs.message = c.message or c.reason or \"Not ready\"\n        return hs\n      end\n      if c.type == \"Ready\" and c.status == \"True\" then\n        hs.status = \"Healthy\"\n        hs.message = c.message or \"Ready\"\n        return hs\n      end\n      if c.type == \"Ready\" and c.status == \"False\" then\n        if c.reason == \"Initializing\" or c.reason == \"Reconciling\" or c.reason == \"Pending\" or c.reason == \"Creating\" then\n          hs.status = \"Progressing\"\n        else\n          hs.status = \"Degraded\"\n        end\n        hs.message = c.message or c.reason or \"Not ready\"\n        return hs\n      end\n    end\n  end\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the operator\"\nreturn hs\n";
 
+/// Knative's kinds (Broker, Trigger, KafkaSource, KnativeKafka): Ready=True is Healthy;
+/// Ready=False is what they report while a dependency is still coming up (KnativeKafka's
+/// Deployments, a Trigger's subscriber), so it stays Progressing with the reason in the
+/// message, as Argo CD's own KnativeEventing check reads it.
+const KNATIVE_HEALTH: &str = "hs = {}\nhs.status = \"Progressing\"\nhs.message = \"Waiting for Knative\"\nif obj.status ~= nil and obj.status.conditions ~= nil then\n  for i, c in ipairs(obj.status.conditions) do\n    if c.type == \"Ready\" then\n      if c.status == \"True\" then\n        hs.status = \"Healthy\"\n        hs.message = \"Ready\"\n      else\n        hs.message = (c.reason or \"\") .. \" \" .. (c.message or \"\")\n      end\n    end\n  end\nend\nreturn hs\n";
+
 /// OLM's CatalogSource: Healthy once its registry answers; until then Progressing, so the
 /// Subscriptions of a later wave do not start against a catalog that is not there yet.
 const CATALOG_SOURCE_HEALTH: &str = "hs = {}\nif obj.status ~= nil and obj.status.connectionState ~= nil and obj.status.connectionState.lastObservedState ~= nil then\n  if obj.status.connectionState.lastObservedState == \"READY\" then\n    hs.status = \"Healthy\"\n  else\n    hs.status = \"Progressing\"\n  end\n  hs.message = obj.status.connectionState.lastObservedState\n  return hs\nend\nhs.status = \"Progressing\"\nhs.message = \"Waiting for the catalog\"\nreturn hs\n";
@@ -58,8 +64,10 @@ pub(super) fn health_checks(
         if grp == "operator.knative.dev" || !kinds.contains(&(grp.to_string(), k.to_string())) {
             continue;
         }
+        let knative = grp.contains("knative") || grp == "operator.serverless.openshift.io";
         let lua = match phase {
             Some(p) => phase_health(p),
+            None if knative => KNATIVE_HEALTH.to_string(),
             None => READY_CONDITION_HEALTH.to_string(),
         };
         out.push(json!({"group": grp, "kind": k, "lua": lua}));

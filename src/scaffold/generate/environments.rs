@@ -34,14 +34,16 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
                 patches.push(json!({"target": {"group": group, "kind": "KafkaTopic", "name": topic},
                     "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/partitions", "value": n}]))}));
             }
-            for (target, license_use) in &o.license_use {
-                let kind = if b.is_some_and(|b| &b.name == target) {
-                    "EventStreams"
-                } else {
-                    "QueueManager"
-                };
-                patches.push(json!({"target": {"kind": kind, "name": target},
-                    "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/license/use", "value": license_use}]))}));
+            for (field, values) in [("use", &o.license_use), ("license", &o.license)] {
+                for (target, value) in values {
+                    let kind = if b.is_some_and(|b| &b.name == target) {
+                        "EventStreams"
+                    } else {
+                        "QueueManager"
+                    };
+                    patches.push(json!({"target": {"kind": kind, "name": target},
+                        "patch": yaml::to_yaml(&json!([{"op": "replace", "path": format!("/spec/license/{field}"), "value": value}]))}));
+                }
             }
             for (target, size) in &o.storage {
                 if let Some(b) = b.filter(|b| &b.name == target) {

@@ -49,7 +49,8 @@ pub(super) fn functions(g: &mut Gen) -> Result<(), String> {
         json!({"apiVersion": api("operator.serverless.openshift.io", "KnativeKafka")?, "kind": "KnativeKafka",
             "metadata": {"name": "knative-kafka", "namespace": "knative-eventing",
                 "annotations": {WAVE: "-4"}},
-            "spec": {"source": {"enabled": true}}}),
+            // Its CRD requires channel and source (the operator's own example sets both).
+            "spec": {"channel": {"enabled": false}, "source": {"enabled": true}}}),
     ];
     g.add(
         "bootstrap/serverless/knative.yaml".into(),
