@@ -336,6 +336,48 @@ fn bootstrap_waits_for_what_the_operator_installs() {
     );
 }
 
+#[test]
+fn bootstrap_retries_a_webhook_that_has_not_caught_up() {
+    let s = Server::start(Config {
+        kinds: core_kinds(),
+        objects: live_objects(),
+        installs: vec![],
+        installs_namespaces: vec![],
+        installs_objects: vec![],
+        cert_pem: String::new(),
+        aggregated: true,
+        page: 500,
+        token: TOKEN,
+    });
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "bootstrap/kustomization.yaml",
+        "resources: [cm.yaml]\n",
+    );
+    write(
+        d.path(),
+        "bootstrap/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: webhook-late-settings, namespace: team}\ndata: {a: b}\n",
+    );
+    let (code, out, err) = run(&s, d.path(), &["bootstrap", ".", "--timeout", "20"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("waiting for ConfigMap team/webhook-late-settings (admission webhook")
+            && out.contains("ConfigMap team/webhook-late-settings created"),
+        "{out}"
+    );
+    // `apply` (no waiting for what operators install) reports the denial at once.
+    write(
+        d.path(),
+        "x.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: webhook-late-other, namespace: team}\n",
+    );
+    let (code, _, err) = run(&s, d.path(), &["apply", "-f", "x.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("denied the request"), "{err}");
+}
+
 fn support_kind(
     group: &'static str,
     version: &'static str,

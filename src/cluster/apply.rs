@@ -117,6 +117,10 @@ fn wave(obj: &Value) -> i64 {
         .unwrap_or(0)
 }
 
+fn webhook_denied(e: &ClusterError) -> bool {
+    matches!(e, ClusterError::Status { message, .. } if message.starts_with("admission webhook") && message.contains("denied the request"))
+}
+
 fn not_found_namespace(e: &ClusterError) -> bool {
     matches!(e, ClusterError::Status { code: 404, message, .. } if message.starts_with("namespaces "))
 }
@@ -231,6 +235,17 @@ pub fn apply_all(
                             format!("{key} (namespace {} not there yet)", key.namespace),
                         ));
                     }
+                    continue;
+                }
+                // An operator's webhook that refuses an object for what it has not seen yet
+                // (KnativeKafka before its informer has the KnativeEventing applied just
+                // before): retried until the deadline, as for a kind not served yet.
+                Err(e) if opts.wait_for_kinds && webhook_denied(&e) => {
+                    let why = match &e {
+                        ClusterError::Status { message, .. } => message.clone(),
+                        _ => String::new(),
+                    };
+                    waiting.push((obj, format!("{key} ({why})")));
                     continue;
                 }
                 Err(e) => return Err(object_error(&key, e)),

@@ -3,7 +3,8 @@
 //! gives it, server-side apply (dry run or stored; CRDs become served kinds, Established
 //! on the second read; a Subscription installs its CSV and the kinds the test names), the
 //! service proxy kubeseal reads certificates through, and Status errors (401; 403, 409
-//! and 422 for objects named `forbidden-…`, `conflict-…` (unless forced), `invalid-…`;
+//! and 422 for objects named `forbidden-…`, `conflict-…` (unless forced), `invalid-…`; a
+//! webhook denial the first time for `webhook-late-…`;
 //! 404). It writes a kubeconfig for itself and serves HTTP/1.1, a thread per connection.
 
 use serde_json::{Value, json};
@@ -341,6 +342,23 @@ fn apply(target: &str, content_type: &str, body: &[u8], cfg: &mut Config) -> (u1
             "Conflict",
             "Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas",
         );
+    }
+    // A validating webhook that has not caught up yet: the first apply of an object named
+    // `webhook-late-…` is denied, the next ones go through.
+    if name.starts_with("webhook-late-") && !dry {
+        static DENIED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        let mut denied = DENIED.lock().unwrap();
+        let key = format!("{}/{name}", ns.clone().unwrap_or_default());
+        if !denied.contains(&key) {
+            denied.push(key);
+            return status(
+                400,
+                "BadRequest",
+                &format!(
+                    "admission webhook \"validating.example.io\" denied the request: {name}: what it depends on is not there yet"
+                ),
+            );
+        }
     }
     if name.starts_with("invalid-") {
         return status(

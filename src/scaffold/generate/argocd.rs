@@ -20,8 +20,9 @@ const READY_CONDITION_HEALTH: &str = "hs = {}\nif obj.status ~= nil then\n  if o
 /// Knative's kinds (Broker, Trigger, KafkaSource, KnativeKafka): Ready=True is Healthy;
 /// Ready=False is what they report while a dependency is still coming up (KnativeKafka's
 /// Deployments, a Trigger's subscriber), so it stays Progressing with the reason in the
-/// message, as Argo CD's own KnativeEventing check reads it.
-const KNATIVE_HEALTH: &str = "hs = {}\nhs.status = \"Progressing\"\nhs.message = \"Waiting for Knative\"\nif obj.status ~= nil and obj.status.conditions ~= nil then\n  for i, c in ipairs(obj.status.conditions) do\n    if c.type == \"Ready\" then\n      if c.status == \"True\" then\n        hs.status = \"Healthy\"\n        hs.message = \"Ready\"\n      else\n        hs.message = (c.reason or \"\") .. \" \" .. (c.message or \"\")\n      end\n    end\n  end\nend\nreturn hs\n";
+/// message, as Argo CD's own KnativeEventing check reads it; an operator's failed install
+/// (`InstallSucceeded=False`, reason Error) is Degraded.
+const KNATIVE_HEALTH: &str = "hs = {}\nhs.status = \"Progressing\"\nhs.message = \"Waiting for Knative\"\nif obj.status ~= nil and obj.status.conditions ~= nil then\n  for i, c in ipairs(obj.status.conditions) do\n    if c.type == \"InstallSucceeded\" and c.status == \"False\" and c.reason == \"Error\" then\n      hs.status = \"Degraded\"\n      hs.message = c.message or \"Install failed\"\n      return hs\n    end\n    if c.type == \"Ready\" then\n      if c.status == \"True\" then\n        hs.status = \"Healthy\"\n        hs.message = \"Ready\"\n      else\n        hs.message = (c.reason or \"\") .. \" \" .. (c.message or \"\")\n      end\n    end\n  end\nend\nreturn hs\n";
 
 /// OLM's CatalogSource: Healthy once its registry answers; until then Progressing, so the
 /// Subscriptions of a later wave do not start against a catalog that is not there yet.
