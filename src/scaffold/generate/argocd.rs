@@ -35,41 +35,56 @@ fn phase_health(ready: &str) -> String {
     )
 }
 
-/// The health checks the instance needs for the kinds this repo renders.
+/// How a kind reports its health.
+enum Check {
+    /// `status.phase`, with the phase that means ready.
+    Phase(&'static str),
+    /// `Ready` / `NotReady` conditions ([`READY_CONDITION_HEALTH`]).
+    Ready,
+    /// Knative's conditions ([`KNATIVE_HEALTH`]).
+    Knative,
+}
+
+/// The health checks the instance needs for the kinds this repo renders. Knative's
+/// operator kinds (KnativeServing, KnativeEventing) are not here: Argo CD has its own.
 pub(super) fn health_checks(
     kinds: &BTreeSet<(String, String)>,
     catalog_sources: bool,
 ) -> Vec<Value> {
-    let table: [(&str, &str, Option<&str>); 13] = [
-        ("eventstreams.ibm.com", "EventStreams", Some("Ready")),
-        ("eventstreams.ibm.com", "KafkaTopic", None),
-        ("eventstreams.ibm.com", "KafkaUser", None),
-        ("eventstreams.ibm.com", "KafkaConnect", None),
-        ("eventstreams.ibm.com", "KafkaConnector", None),
-        ("mq.ibm.com", "QueueManager", Some("Running")),
-        ("registry.apicur.io", "ApicurioRegistry", None),
-        ("eventing.knative.dev", "Broker", None),
-        ("eventing.knative.dev", "Trigger", None),
-        ("sources.knative.dev", "KafkaSource", None),
-        ("operator.serverless.openshift.io", "KnativeKafka", None),
-        ("operator.knative.dev", "KnativeEventing", None),
-        ("operator.knative.dev", "KnativeServing", None),
+    let table = [
+        (
+            "eventstreams.ibm.com",
+            "EventStreams",
+            Check::Phase("Ready"),
+        ),
+        ("eventstreams.ibm.com", "KafkaTopic", Check::Ready),
+        ("eventstreams.ibm.com", "KafkaUser", Check::Ready),
+        ("eventstreams.ibm.com", "KafkaConnect", Check::Ready),
+        ("eventstreams.ibm.com", "KafkaConnector", Check::Ready),
+        ("mq.ibm.com", "QueueManager", Check::Phase("Running")),
+        ("registry.apicur.io", "ApicurioRegistry", Check::Ready),
+        ("eventing.knative.dev", "Broker", Check::Knative),
+        ("eventing.knative.dev", "Trigger", Check::Knative),
+        ("sources.knative.dev", "KafkaSource", Check::Knative),
+        (
+            "operator.serverless.openshift.io",
+            "KnativeKafka",
+            Check::Knative,
+        ),
     ];
     let mut out =
         vec![json!({"group": "argoproj.io", "kind": "Application", "lua": APPLICATION_HEALTH})];
     if catalog_sources {
         out.push(json!({"group": "operators.coreos.com", "kind": "CatalogSource", "lua": CATALOG_SOURCE_HEALTH}));
     }
-    for (grp, k, phase) in table {
-        // Knative's operator kinds have Argo CD's own checks.
-        if grp == "operator.knative.dev" || !kinds.contains(&(grp.to_string(), k.to_string())) {
+    for (grp, k, check) in table {
+        if !kinds.contains(&(grp.to_string(), k.to_string())) {
             continue;
         }
-        let knative = grp.contains("knative") || grp == "operator.serverless.openshift.io";
-        let lua = match phase {
-            Some(p) => phase_health(p),
-            None if knative => KNATIVE_HEALTH.to_string(),
-            None => READY_CONDITION_HEALTH.to_string(),
+        let lua = match check {
+            Check::Phase(p) => phase_health(p),
+            Check::Ready => READY_CONDITION_HEALTH.to_string(),
+            Check::Knative => KNATIVE_HEALTH.to_string(),
         };
         out.push(json!({"group": grp, "kind": k, "lua": lua}));
     }
