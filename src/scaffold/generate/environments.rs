@@ -23,16 +23,19 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
             let mut patches = Vec::new();
             let b = s.event_backbone.as_ref();
             for (topic, n) in &o.partitions {
-                let (group, _) = if b
+                let group = if b
                     .is_some_and(|b| b.r#type == crate::scaffold::spec::BackboneType::EventStreams)
                 {
-                    ("eventstreams.ibm.com", 0)
+                    "eventstreams.ibm.com"
                 } else {
-                    ("kafka.strimzi.io", 0)
+                    "kafka.strimzi.io"
                 };
                 let topic = crate::names::topic_object_name(topic);
-                patches.push(json!({"target": {"group": group, "kind": "KafkaTopic", "name": topic},
-                    "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/partitions", "value": n}]))}));
+                patches.push(replace_patch(
+                    json!({"group": group, "kind": "KafkaTopic", "name": topic}),
+                    "/spec/partitions",
+                    json!(n),
+                ));
             }
             for (field, values) in [("use", &o.license_use), ("license", &o.license)] {
                 for (target, value) in values {
@@ -41,8 +44,11 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
                     } else {
                         "QueueManager"
                     };
-                    patches.push(json!({"target": {"kind": kind, "name": target},
-                        "patch": yaml::to_yaml(&json!([{"op": "replace", "path": format!("/spec/license/{field}"), "value": value}]))}));
+                    patches.push(replace_patch(
+                        json!({"kind": kind, "name": target}),
+                        &format!("/spec/license/{field}"),
+                        json!(value),
+                    ));
                 }
             }
             for (target, size) in &o.storage {
@@ -69,10 +75,17 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
                                 "/spec/storage/volumes/0/size",
                             )
                         };
-                    patches.push(json!({"target": {"kind": kind, "name": tname}, "patch": yaml::to_yaml(&json!([{"op": "replace", "path": path, "value": size}]))}));
+                    patches.push(replace_patch(
+                        json!({"kind": kind, "name": tname}),
+                        path,
+                        json!(size),
+                    ));
                 } else {
-                    patches.push(json!({"target": {"kind": "QueueManager", "name": target},
-                        "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/queueManager/storage/queueManager/size", "value": size}]))}));
+                    patches.push(replace_patch(
+                        json!({"kind": "QueueManager", "name": target}),
+                        "/spec/queueManager/storage/queueManager/size",
+                        json!(size),
+                    ));
                 }
             }
             if !patches.is_empty() {
@@ -124,8 +137,11 @@ pub(super) fn environments(g: &mut Gen, opts: &Options) -> Result<(), String> {
                     .iter()
                     .map(|t| {
                         let address = format!("{}-kafka-bootstrap.{}.svc:9094", b.name, e.namespace);
-                        json!({"target": {"group": "sources.knative.dev", "kind": "KafkaSource", "name": super::users::source_user(t)},
-                            "patch": yaml::to_yaml(&json!([{"op": "replace", "path": "/spec/bootstrapServers/0", "value": address}]))})
+                        replace_patch(
+                            json!({"group": "sources.knative.dev", "kind": "KafkaSource", "name": super::users::source_user(t)}),
+                            "/spec/bootstrapServers/0",
+                            json!(address),
+                        )
                     })
                     .collect();
                 if !patches.is_empty() {
@@ -267,6 +283,12 @@ fn application(
         "application.yaml.j2",
         minijinja::Value::from(minijinja::value::Serde(c)),
     )
+}
+
+/// A kustomization `patches` entry: a JSON patch replacing one field of the target.
+fn replace_patch(target: Value, path: &str, value: Value) -> Value {
+    let patch = json!([{"op": "replace", "path": path, "value": value}]);
+    json!({"target": target, "patch": yaml::to_yaml(&patch)})
 }
 
 /// A `.dockerconfigjson` value for one registry, as `oc create secret docker-registry`
