@@ -310,20 +310,33 @@ pub struct ConnectCluster {
     pub plugins: Vec<Plugin>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+impl ConnectCluster {
+    /// The Kafka user it connects as: the one it names, else its own.
+    pub fn kafka_user(&self) -> &str {
+        self.user.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// A plugin as Strimzi's `spec.build.plugins` takes it (serialized as is).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Plugin {
     pub name: String,
     pub artifacts: Vec<Artifact>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Artifact {
     pub r#type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha512sum: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
 
@@ -358,6 +371,28 @@ pub struct Connector {
     pub config: BTreeMap<String, Value>,
     /// For MQ connectors: the Secret holding the queue manager's app identity.
     pub credentials: Option<Credentials>,
+}
+
+impl Connector {
+    /// A config value as text.
+    pub fn config_str(&self, key: &str) -> Option<String> {
+        self.config
+            .get(key)
+            .map(crate::kustomize::resmap::resource::scalar_string)
+    }
+
+    /// The topics a sink connector reads (`topics`, comma-separated).
+    pub fn sink_topics(&self) -> Vec<String> {
+        self.config_str("topics")
+            .map(|ts| {
+                ts.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,7 +9,7 @@ pub(super) fn apps(g: &mut Gen) -> Result<(), String> {
     let sol = g.sol;
     let s = &sol.spec;
     let ctx = |v: &Value| minijinja::Value::from(minijinja::value::Serde(v.clone()));
-    let users = super::users::kafka_users(sol);
+    let users = g.users.clone();
     let mut apps = Vec::new();
     for a in &s.apps {
         // Kafka client settings under the names Kafka clients read from the environment

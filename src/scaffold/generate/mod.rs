@@ -66,6 +66,8 @@ struct Gen<'a> {
     /// AppProject destinations, one per environment (environments area).
     destinations: Vec<Value>,
     warnings: Vec<String>,
+    /// Every KafkaUser the repo needs (services writes them, apps connect as them).
+    users: Vec<users::KafkaUser>,
     /// Functions are rendered: the Knative instances are part of the platform.
     uses_functions: bool,
 }
@@ -210,6 +212,7 @@ pub fn generate(sol: &Solution, opts: &Options) -> Result<Generated, String> {
         apps: Vec::new(),
         destinations: Vec::new(),
         warnings: Vec::new(),
+        users: users::kafka_users(sol),
         uses_functions: false,
     };
     // The areas in order: each reads what the earlier ones recorded in `g`.

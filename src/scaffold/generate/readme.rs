@@ -33,37 +33,30 @@ pub(super) fn diagram(sol: &Solution) -> String {
                 id("connector", &k.name),
                 k.name
             ));
-            let value = |key: &str| {
-                k.config
-                    .get(key)
-                    .map(crate::kustomize::resmap::resource::scalar_string)
-            };
-            let queue = value("mq.queue");
-            let qm = value("mq.queue.manager");
+            let queue = k.config_str("mq.queue");
+            let qm = k.config_str("mq.queue.manager");
             if let Some(q) = &queue {
                 let node = id("queue", &format!("{}_{q}", qm.clone().unwrap_or_default()));
                 m.push_str(&format!("  {node}[(\"{q}\")]\n"));
-                if value("topic").is_some() {
+                if k.config.contains_key("topic") {
                     edges.push(format!("  {node} --> {}", id("connector", &k.name)));
                 } else {
                     edges.push(format!("  {} --> {node}", id("connector", &k.name)));
                 }
             }
-            if let Some(t) = value("topic") {
+            if let Some(t) = k.config_str("topic") {
                 edges.push(format!(
                     "  {} --> {}",
                     id("connector", &k.name),
                     id("topic", &t)
                 ));
             }
-            if let Some(ts) = value("topics") {
-                for t in ts.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-                    edges.push(format!(
-                        "  {} --> {}",
-                        id("topic", t),
-                        id("connector", &k.name)
-                    ));
-                }
+            for t in k.sink_topics() {
+                edges.push(format!(
+                    "  {} --> {}",
+                    id("topic", &t),
+                    id("connector", &k.name)
+                ));
             }
         }
     }

@@ -36,7 +36,7 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
                 api.insert(kind.into(), json!(v));
             }
         }
-        let users = super::users::kafka_users(sol);
+        let users = g.users.clone();
         let mtls = users.iter().any(|u| u.auth == KafkaAuth::Tls);
         let used = [
             (main_kind, true),
@@ -128,7 +128,7 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
             .connect_clusters
             .iter()
             .map(|cc| {
-                let user = cc.user.clone().unwrap_or_else(|| cc.name.clone());
+                let user = cc.kafka_user();
                 let [offsets, configs, status] = super::users::connect_topics(&cc.name);
                 // Secrets connectors read credentials from, mounted at /mnt/<secret>.
                 let mut secrets: Vec<&str> = b
@@ -139,16 +139,8 @@ pub(super) fn services(g: &mut Gen) -> Result<(), String> {
                     .collect();
                 secrets.sort();
                 secrets.dedup();
-                let plugins: Vec<Value> = cc.plugins.iter().map(|p| json!({"name": p.name, "artifacts": p.artifacts.iter().map(|a| {
-                    let mut m = Map::new();
-                    m.insert("type".into(), json!(a.r#type));
-                    for (k, v) in [("url", &a.url), ("sha512sum", &a.sha512sum), ("group", &a.group), ("artifact", &a.artifact), ("version", &a.version)] {
-                        if let Some(v) = v { m.insert(k.into(), json!(v)); }
-                    }
-                    Value::Object(m)
-                }).collect::<Vec<_>>()})).collect();
                 let mut c = common("c", json!({"name": cc.name, "replicas": cc.replicas, "image": cc.image, "user": user,
-                    "offsets": offsets, "configs": configs, "status": status, "secrets": secrets, "plugins": plugins,
+                    "offsets": offsets, "configs": configs, "status": status, "secrets": secrets, "plugins": cc.plugins,
                     "v1": api.get("KafkaConnect").and_then(Value::as_str) == Some("kafka.strimzi.io/v1")}));
                 c["bootstrap"] = json!(bootstrap_service(b));
                 c["replication"] = json!(b.replicas.min(3));

@@ -7,6 +7,7 @@
 use super::*;
 use crate::scaffold::spec::{KafkaAuth, Spec};
 
+#[derive(Clone)]
 pub(super) struct KafkaUser {
     pub name: String,
     pub auth: KafkaAuth,
@@ -131,26 +132,20 @@ pub(super) fn kafka_users(sol: &crate::scaffold::spec::Solution) -> Vec<KafkaUse
         }
         let mut sinks = false;
         for k in b.connectors.iter().filter(|k| k.connect_cluster == c.name) {
-            let value = |key: &str| {
-                k.config
-                    .get(key)
-                    .map(crate::kustomize::resmap::resource::scalar_string)
-            };
-            if let Some(t) = value("topic") {
+            if let Some(t) = k.config_str("topic") {
                 acls.push(acl("topic", &t, &["Write", "Describe"]));
             }
-            if let Some(ts) = value("topics") {
+            if k.config.contains_key("topics") {
                 sinks = true;
-                for t in ts.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-                    acls.push(acl("topic", t, &["Read", "Describe"]));
+                for t in k.sink_topics() {
+                    acls.push(acl("topic", &t, &["Read", "Describe"]));
                 }
             }
         }
         if sinks {
             acls.push(acl("group", "connect-*", &["Read"]));
         }
-        let name = c.user.clone().unwrap_or_else(|| c.name.clone());
-        own(&name, KafkaAuth::ScramSha512, acls, &mut users);
+        own(c.kafka_user(), KafkaAuth::ScramSha512, acls, &mut users);
     }
     if let Some(r) = registry_name(sol) {
         // KafkaSQL keeps the registry in its journal topic (it creates it) and reads it
