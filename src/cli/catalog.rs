@@ -617,7 +617,7 @@ fn bump_solution_repo(
         );
     }
     let spec_text = new_spec.clone().unwrap_or_else(|| text.clone());
-    let (files, fingerprint) = super::scaffold::generate_from(
+    let (files, fingerprint, _) = super::scaffold::generate_from(
         &spec_text,
         &spec_path.display().to_string(),
         root,

@@ -184,7 +184,7 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
             (t, a.file.display().to_string(), dir)
         }
     };
-    let (files, fingerprint) = generate_from(
+    let (files, fingerprint, sol) = generate_from(
         &text,
         &origin,
         &base_dir,
@@ -203,7 +203,7 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
     // would point elsewhere), and the user is told.
     let extra = if a.out.join("solution.yaml").exists() {
         Vec::new()
-    } else if a.example.is_some() || !names_files(&text) {
+    } else if a.example.is_some() || !sol.names_files() {
         vec![("solution.yaml".to_string(), text.clone())]
     } else {
         eprintln!(
@@ -213,20 +213,6 @@ pub fn run(a: &ScaffoldArgs) -> Result<i32> {
         Vec::new()
     };
     apply(&a.out, files, &fingerprint, &opts, extra)
-}
-
-/// Whether a (valid) spec names files relative to itself: a certificate or secret files.
-fn names_files(text: &str) -> bool {
-    spec::parse(text).is_ok_and(|sol| {
-        let s = &sol.spec;
-        s.sealing.certificate.is_some()
-            || s.secrets
-                .iter()
-                .any(|x| x.keys.iter().any(|k| k.from_file.is_some()))
-            || s.pull_secrets
-                .iter()
-                .any(|p| p.password_from_file.is_some())
-    })
 }
 
 /// How [`apply`] writes.
@@ -241,14 +227,14 @@ pub struct ApplyOptions {
 
 /// Parses a spec's text and generates the repo's files; `origin` names the spec in errors,
 /// `base_dir` is where its relative paths (certificate, secret files) start. Returns the
-/// files and the certificate's fingerprint (empty without one).
+/// files, the certificate's fingerprint (empty without one) and the parsed spec.
 pub fn generate_from(
     text: &str,
     origin: &str,
     base_dir: &Path,
     cert: Option<&Path>,
     templates: Option<&Path>,
-) -> Result<(Vec<File>, String)> {
+) -> Result<(Vec<File>, String, spec::Solution)> {
     let sol = match spec::parse(text) {
         Ok(s) => s,
         Err(diags) => {
@@ -304,7 +290,7 @@ pub fn generate_from(
     for w in &generated.warnings {
         eprintln!("warning: {w}");
     }
-    Ok((generated.files, fingerprint))
+    Ok((generated.files, fingerprint, sol))
 }
 
 /// Whether `dir` is a repo `scaffold` wrote (it holds the state file).

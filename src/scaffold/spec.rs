@@ -539,6 +539,18 @@ impl Spec {
 }
 
 impl Solution {
+    /// Whether the spec names files relative to itself: a certificate or secret files.
+    pub fn names_files(&self) -> bool {
+        let s = &self.spec;
+        s.sealing.certificate.is_some()
+            || s.secrets
+                .iter()
+                .any(|x| x.keys.iter().any(|k| k.from_file.is_some()))
+            || s.pull_secrets
+                .iter()
+                .any(|p| p.password_from_file.is_some())
+    }
+
     /// The operator a backbone, MQ or registry needs, by catalog name.
     pub fn required_operators(&self) -> Vec<(&'static str, String)> {
         let mut v = Vec::new();

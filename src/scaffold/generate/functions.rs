@@ -31,11 +31,10 @@ pub(super) fn functions(g: &mut Gen) -> Result<(), String> {
         })
     };
     // The Knative instances: Serving for the functions, Eventing for Broker and Trigger,
-    // KnativeKafka for KafkaSource (its webhook wants KnativeEventing there first).
+    // KnativeKafka for KafkaSource. Waves, all after the operators (-10): the namespaces
+    // (labelled: Argo CD may write the instances there only so), then Serving and
+    // Eventing, then KnativeKafka (its webhook refuses it before KnativeEventing exists).
     let instances = [
-        // Argo CD may write the Knative instances there only with this label. Waves: the
-        // namespaces, then Serving and Eventing, then KnativeKafka (its webhook refuses it
-        // before KnativeEventing exists), all after the operators (-10).
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "knative-serving",
             "annotations": {WAVE: "-6"},
             "labels": {"argocd.argoproj.io/managed-by": s.gitops.argocd_namespace}}}),
@@ -99,13 +98,14 @@ pub(super) fn functions(g: &mut Gen) -> Result<(), String> {
             "metadata": {"name": f.name, "labels": {"networking.knative.dev/visibility": "cluster-local"}},
             "spec": {"template": {"spec": {"containers": [container]}}}}));
         let subscriber = json!({"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": f.name}});
+        let user_filter: Map = f
+            .filter
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
         let mut filters: Vec<(String, Map)> = Vec::new();
         for t in &f.from {
-            let mut attrs: Map = f
-                .filter
-                .iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect();
+            let mut attrs = user_filter.clone();
             attrs.insert("type".into(), json!(KAFKA_EVENT));
             attrs.insert(TOPIC_ATTRIBUTE.into(), json!(t));
             filters.push((
@@ -114,13 +114,7 @@ pub(super) fn functions(g: &mut Gen) -> Result<(), String> {
             ));
         }
         if f.from.is_empty() {
-            filters.push((
-                f.name.clone(),
-                f.filter
-                    .iter()
-                    .map(|(k, v)| (k.clone(), json!(v)))
-                    .collect(),
-            ));
+            filters.push((f.name.clone(), user_filter));
         }
         for (name, attrs) in filters {
             let mut spec = json!({"broker": BROKER, "subscriber": subscriber});
