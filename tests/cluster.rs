@@ -338,17 +338,7 @@ fn bootstrap_waits_for_what_the_operator_installs() {
 
 #[test]
 fn bootstrap_retries_a_webhook_that_has_not_caught_up() {
-    let s = Server::start(Config {
-        kinds: core_kinds(),
-        objects: live_objects(),
-        installs: vec![],
-        installs_namespaces: vec![],
-        installs_objects: vec![],
-        cert_pem: String::new(),
-        aggregated: true,
-        page: 500,
-        token: TOKEN,
-    });
+    let s = server(true, TOKEN);
     let d = tempfile::tempdir().unwrap();
     write(
         d.path(),

@@ -390,15 +390,7 @@ fn init_and_schema() {
     assert_eq!(v["properties"]["kind"]["enum"][0], "Solution");
 }
 
-/// Runs manifesto in `dir`.
-fn manifesto_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_manifesto"))
-        .args(args)
-        .current_dir(dir)
-        .env(common::ENTITLEMENT.0, common::ENTITLEMENT.1)
-        .output()
-        .unwrap()
-}
+use common::manifesto_in;
 
 /// `manifesto catalog bump ARGS --cert <the test certificate>` in a scaffolded repo.
 fn bump_with_cert(repo: &Path, args: &[&str]) -> std::process::Output {

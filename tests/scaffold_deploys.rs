@@ -5,9 +5,9 @@
 mod common;
 
 use common::apiserver::{Config, Server, TOKEN, core_kinds};
-use common::{ENTITLEMENT, repo_root, test_cert};
+use common::{manifesto_in, repo_root, test_cert};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -39,15 +39,6 @@ fn yaml_docs(text: &str) -> Vec<Value> {
         .collect()
 }
 
-fn manifesto(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_manifesto"))
-        .args(args)
-        .current_dir(dir)
-        .env(ENTITLEMENT.0, ENTITLEMENT.1)
-        .output()
-        .unwrap()
-}
-
 /// Scaffolds `spec` (an example name or spec text) with the test certificate and renders
 /// every Application's path.
 fn scaffold(name: &str, spec: Option<&str>) -> Repo {
@@ -56,7 +47,7 @@ fn scaffold(name: &str, spec: Option<&str>) -> Repo {
     std::fs::create_dir_all(&dir).unwrap();
     let cert = test_cert();
     let out = match spec {
-        None => manifesto(
+        None => manifesto_in(
             &dir,
             &[
                 "scaffold",
@@ -70,7 +61,7 @@ fn scaffold(name: &str, spec: Option<&str>) -> Repo {
         ),
         Some(text) => {
             std::fs::write(dir.join("solution.yaml"), text).unwrap();
-            manifesto(&dir, &["scaffold", "--out", "repo", "--cert", &cert])
+            manifesto_in(&dir, &["scaffold", "--out", "repo", "--cert", &cert])
         }
     };
     assert!(
@@ -255,13 +246,12 @@ fn ibm_operands_have_their_pull_secret() {
     }
     let spec = include_str!("../templates/examples/realtime-inventory.yaml");
     let i = spec.find("  # IBM's images are entitled").unwrap();
-    let t = common::Test::new().file("solution.yaml", &spec[..i]);
-    let ran = t.args(&["scaffold", "--out", "repo"]).run().status(2);
-    assert!(
-        ran.stderr().contains("pull secret `ibm-entitlement-key`"),
-        "{}",
-        ran.stderr()
-    );
+    common::Test::new()
+        .file("solution.yaml", &spec[..i])
+        .args(&["scaffold", "--out", "repo"])
+        .run()
+        .status(2)
+        .stderr_has("pull secret `ibm-entitlement-key`");
 }
 
 /// Every ACL of `user` (a KafkaUser), as (resource type, name, pattern, operations).
@@ -532,16 +522,12 @@ fn kafka_connect_has_tls_plugins_and_acls() {
         .unwrap();
     let j = spec.find("    connectors:").unwrap();
     let broken = format!("{}{}", &spec[..i], &spec[j..]);
-    let ran = common::Test::new()
+    common::Test::new()
         .file("solution.yaml", &broken)
         .args(&["scaffold", "--out", "repo"])
         .run()
-        .status(2);
-    assert!(
-        ran.stderr().contains("is not in the Kafka Connect image"),
-        "{}",
-        ran.stderr()
-    );
+        .status(2)
+        .stderr_has("is not in the Kafka Connect image");
 }
 
 /// Defect 6: MQ: clients of the declared channel get the app identity with authorities on the
@@ -947,16 +933,12 @@ fn operand_versions_and_revisions_come_from_the_catalog_and_the_spec() {
     assert_eq!(qm["spec"]["license"]["license"], "L-NUUP-23NH8Y");
     let spec = include_str!("../templates/examples/realtime-inventory.yaml")
         .replace("      license: {qm-warehouse: L-NUUP-23NH8Y}\n", "");
-    let ran = common::Test::new()
+    common::Test::new()
         .file("solution.yaml", &spec)
         .args(&["scaffold", "--out", "repo"])
         .run()
-        .status(2);
-    assert!(
-        ran.stderr().contains("an MQ license id is for one use"),
-        "{}",
-        ran.stderr()
-    );
+        .status(2)
+        .stderr_has("an MQ license id is for one use");
     assert_eq!(rev("rt-inventory-dev-apps"), "main");
 }
 

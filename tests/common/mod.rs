@@ -20,6 +20,17 @@ pub struct Test {
 #[allow(dead_code)]
 pub const ENTITLEMENT: (&str, &str) = ("IBM_ENTITLEMENT_KEY", "not-a-real-entitlement-key");
 
+/// Runs manifesto in `dir` (with the examples' dummy entitlement key).
+#[allow(dead_code)]
+pub fn manifesto_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_manifesto"))
+        .args(args)
+        .current_dir(dir)
+        .env(ENTITLEMENT.0, ENTITLEMENT.1)
+        .output()
+        .unwrap()
+}
+
 /// The test-only sealing certificate (fixtures/seal), as a path argument.
 #[allow(dead_code)]
 pub fn test_cert() -> String {

@@ -6,6 +6,7 @@
 //! (OLM's kinds, RBAC, ConfigMaps, ...) needs no rights there.
 
 use super::{Context, Sink, at, label};
+use crate::lint::model::group_of;
 use crate::yaml::Value;
 use std::collections::BTreeSet;
 
@@ -38,11 +39,7 @@ fn writable_everywhere(argo: &str, r: &crate::kustomize::resmap::resource::Resou
     if argo != CLUSTER_CONFIG_INSTANCE {
         return false;
     }
-    let group = r
-        .api_version()
-        .rsplit_once('/')
-        .map(|(g, _)| g)
-        .unwrap_or("");
+    let group = group_of(r.api_version());
     if group.is_empty() {
         CLUSTER_WIDE_CORE.contains(&r.kind())
     } else {
